@@ -1,3 +1,26 @@
-export async function runBench(name: string | undefined, db: string) {
-  throw new Error(`bench ${name} on ${db}: not yet`);
+import type { Bench, BenchDb } from './harness.js';
+import { httpNoopBench } from './http-noop.js';
+import { eventsBench } from './events.js';
+
+/** Every benchmark `npm run bench -- NAME [--db pglite|postgres]` can run. Each module adds its line. */
+const benches: Record<string, Bench> = {
+  'http-noop': httpNoopBench,
+  events: eventsBench,
+};
+
+export async function runBench(name: string | undefined, db: string): Promise<void> {
+  if (!name || !benches[name]) {
+    process.stderr.write(`Usage: npm run bench -- NAME [--db pglite|postgres]\nBenches: ${Object.keys(benches).join(', ')}\n`);
+    process.exit(2);
+  }
+  if (db !== 'pglite' && db !== 'postgres') {
+    process.stderr.write('--db must be pglite or postgres\n');
+    process.exit(2);
+  }
+  await benches[name]({
+    db: db as BenchDb,
+    report(metric, value, unit) {
+      process.stdout.write(`${JSON.stringify({ bench: name, metric, value: Math.round(value * 100) / 100, unit, db })}\n`);
+    },
+  });
 }

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { createApp, type App } from '../app.js';
+import { loadConfig, type Config } from '../config.js';
+import { openDatabase, type Database } from '../store/db.js';
+
+export type BenchDb = 'pglite' | 'postgres';
+export interface BenchContext {
+  db: BenchDb;
+  /** Prints one figure as a JSON line: `{bench, metric, value, unit, db}`. */
+  report(metric: string, value: number, unit: string): void;
+}
+export type Bench = (b: BenchContext) => Promise<void>;
+
+export const BENCH_TOKEN = 'bench-admin-token-0123456789';
+
+/** A throw-away database of the chosen kind: a PGlite folder in tmp, or a random database on the server. */
+export async function benchDatabase(kind: BenchDb): Promise<{ database: Database; url?: string; dataDir?: string; drop(): Promise<void> }> {
+  if (kind === 'pglite') {
+    const dataDir = await mkdtemp(join(tmpdir(), 'retenta-bench-'));
+    const database = await openDatabase({ dataDir });
+    return { database, dataDir, drop: async () => (await database.close(), await rm(dataDir, { recursive: true, force: true })) };
+  }
+  const base = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `retenta_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: u.toString(), poolSize: 16 });
+  return {
+    database,
+    url: u.toString(),
+    async drop() {
+      await database.close();
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** A whole Retenta process (API + worker) on a bench database, listening on a free loopback port. */
+export async function benchApp(kind: BenchDb, overrides: Partial<Config> = {}): Promise<{ app: App; url: string; close(): Promise<void> }> {
+  const made = await benchDatabase(kind);
+  const config = loadConfig({}, { port: 0, logLevel: 'silent', bootstrapToken: BENCH_TOKEN, poolSize: 16, ...overrides });
+  const app = await createApp({ config, database: made.database, log: pino({ level: 'silent' }) });
+  const url = await app.listen();
+  return { app, url, close: async () => (await app.stop(), await made.drop()) };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
