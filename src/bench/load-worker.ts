@@ -15,7 +15,7 @@ const result = await autocannon({
     ? [
         {
           method: o.method as 'POST',
-          setupRequest: (req: Record<string, unknown>) => ({ ...req, body: o.bodies![i++ % o.bodies!.length] }),
+          setupRequest: (req: autocannon.Request) => ({ ...req, body: o.bodies![i++ % o.bodies!.length] }),
         },
       ]
     : undefined,
