@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 
 export interface LoadOptions {
   url: string;
@@ -20,11 +20,10 @@ export interface LoadResult {
 
 export function load(o: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: o });
-    w.once('message', (m: LoadResult) => {
-      resolve(m);
-      void w.terminate();
-    });
-    w.once('error', reject);
+    const child = fork(new URL('./load-worker.js', import.meta.url), { stdio: 'inherit' });
+    child.once('message', (m) => resolve(m as LoadResult));
+    child.once('error', reject);
+    child.once('exit', (code) => code && reject(new Error(`load generator exited with ${code}`)));
+    child.send(o);
   });
 }
