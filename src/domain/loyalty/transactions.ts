@@ -9,7 +9,8 @@
  * - `cancel` reverses a done transaction; a refund reverses part of one.
  */
 export type TransactionKind = 'accrue' | 'redeem';
-export type TransactionStatus = 'held' | 'done' | 'rolled_back' | 'canceled';
+/** `pending`: an accrual inside the program's `accrual_hold`, released by the worker when the hold ends. */
+export type TransactionStatus = 'held' | 'pending' | 'done' | 'rolled_back' | 'canceled';
 
 export type TransitionError = 'transaction-not-held' | 'transaction-not-done';
 
@@ -17,5 +18,5 @@ export type TransitionError = 'transaction-not-held' | 'transaction-not-done';
 export function transition(status: TransactionStatus, action: 'commit' | 'rollback' | 'cancel'): TransactionStatus | TransitionError {
   if (action === 'commit') return status === 'held' ? 'done' : 'transaction-not-held';
   if (action === 'rollback') return status === 'held' ? 'rolled_back' : 'transaction-not-held';
-  return status === 'done' ? 'canceled' : 'transaction-not-done';
+  return status === 'done' || status === 'pending' ? 'canceled' : 'transaction-not-done';
 }
