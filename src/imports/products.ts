@@ -51,6 +51,12 @@ class Sink {
     else this.result.errors_truncated = true;
   }
 
+  /** A problem that is not one item's (broken document structure): listed, not counted as a failed item. */
+  note(line: number, message: string) {
+    if (this.result.errors.length < MAX_ERRORS) this.result.errors.push({ line, message });
+    else this.result.errors_truncated = true;
+  }
+
   add(line: number, id: string, input: Parameters<typeof toProduct>[1]) {
     this.seen++;
     const p = toProduct(id, input);
@@ -129,19 +135,23 @@ async function readYml(source: AsyncIterable<Buffer | string>, sink: Sink): Prom
   let fatal: string | null = null;
   let xmlErrors = 0;
 
+  let lastErrorLine = -1;
   parser.on('error', (err) => {
     // The offer being read when the XML breaks is reported by its line and dropped; the parser goes on
-    // with the rest. A document broken beyond repair stops after many errors.
-    const line = offer?.line ?? parser.line;
-    sink.fail(line, `malformed XML: ${err.message.replace(/^[^:]*:\d+:\d+: /, '')}`, offer?.id);
+    // with the rest. Other breakage is noted once per line; a document broken beyond repair stops.
+    const message = `malformed XML: ${err.message.replace(/^[^:]*:\d+:\d+: /, '')}`;
+    if (offer) sink.fail(offer.line, message, offer.id || undefined);
+    else if (parser.line !== lastErrorLine) sink.note(parser.line, message);
+    lastErrorLine = offer?.line ?? parser.line;
     offer = null;
-    if (++xmlErrors >= 100) fatal = err.message;
+    if (++xmlErrors >= 1000) fatal = err.message;
   });
   parser.on('opentag', (tag) => {
     const attrs = tag.attributes as Record<string, string>;
     path.push(tag.name);
     text = '';
-    if (tag.name === 'offer' && path.at(-2) === 'offers') {
+    // Offers are read wherever they are, so that the parser's recovery from broken XML keeps the ones after it.
+    if (tag.name === 'offer' && !offer) {
       offer = { id: (attrs.id ?? '').trim(), available: attrs.available, fields: {}, params: {}, line: parser.line };
     } else if (offer && tag.name === 'param') param = attrs.name ?? '';
     else if (tag.name === 'category' && path.at(-2) === 'categories') category = { id: (attrs.id ?? '').trim(), parent: attrs.parentId?.trim() || null, line: parser.line };

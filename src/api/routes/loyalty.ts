@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { decodeCursor, encodeCursor, pageOf } from '../../domain/cursor.js';
+import { decodeCursor, pageOf } from '../../domain/cursor.js';
 import { addDuration, isDuration } from '../../domain/duration.js';
 import { toProgramSettings, type ProgramInput } from '../../domain/loyalty/program.js';
 import { toMajor } from '../../domain/money.js';
