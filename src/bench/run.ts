@@ -1,11 +1,15 @@
 import type { Bench, BenchDb } from './harness.js';
 import { httpNoopBench } from './http-noop.js';
 import { eventsBench } from './events.js';
+import { ledgerBench } from './ledger.js';
+import { productImportBench } from './product-import.js';
 
 /** Every benchmark `npm run bench -- NAME [--db pglite|postgres]` can run. Each module adds its line. */
 const benches: Record<string, Bench> = {
   'http-noop': httpNoopBench,
   events: eventsBench,
+  ledger: ledgerBench,
+  'import-products': productImportBench,
 };
 
 export async function runBench(name: string | undefined, db: string): Promise<void> {
