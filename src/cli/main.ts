@@ -14,6 +14,7 @@ Usage:
   retenta api              only the HTTP API
   retenta worker           only the worker (scenario steps, timers, deliveries)
   retenta migrate          apply database migrations and exit
+  retenta import products FILE [--mode upsert|add|update] [--format yml|csv]   import a YML feed or CSV
   retenta bench NAME [--db pglite|postgres]   run a benchmark (see README)
 
 Configuration is read from the environment; see the README.`;
@@ -62,6 +63,14 @@ async function main(argv: string[]) {
       await database.close();
       process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Nothing to apply; the database is current.\n');
       return;
+    }
+    case 'import': {
+      if (rest[0] !== 'products') {
+        process.stderr.write('Usage: retenta import products FILE\n');
+        process.exit(2);
+      }
+      const { importProductsCommand } = await import('./import-products.js');
+      return importProductsCommand(rest.slice(1));
     }
     case 'bench': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string', default: 'pglite' } } });
