@@ -95,7 +95,7 @@ export interface LedgerEvent {
 
 export class LedgerRefusal extends Error {
   constructor(
-    readonly slug: 'insufficient-points' | 'transaction-not-held' | 'transaction-not-done' | 'external-id-reused' | 'not-reversible',
+    readonly slug: 'insufficient-points' | 'transaction-not-held' | 'transaction-not-done' | 'external-id-reused' | 'not-reversible' | 'member-not-found',
     message: string,
   ) {
     super(message);
@@ -329,66 +329,56 @@ async function writeEntry(
   return entry;
 }
 
-/** Writes the collected entries, new lots, lot changes and the member's totals. */
+/**
+ * Writes the collected entries, their new lots, lot changes, reversed amounts and the member's totals in
+ * one statement (data-modifying CTEs): one round trip per ledger change, whatever it touched.
+ */
 async function flush(w: Writer): Promise<void> {
-  if (w.entries.length) {
-    await w.tx
-      .insertInto('loyalty_entries')
-      .values(
-        w.entries.map((e) => ({
-          id: e.id,
-          program_id: e.program_id,
-          member_id: e.member_id,
-          profile_id: e.profile_id,
-          kind: e.kind,
-          points: e.points,
-          balance_after: e.balance_after,
-          takes: JSON.stringify(e.takes),
-          reverses_id: e.reverses_id,
-          transaction_id: e.transaction_id,
-          order_id: e.order_id,
-          promotion_id: e.promotion_id,
-          reason: e.reason,
-          created_at: e.created_at,
-          expires_at: e.expires_at,
-        })),
-      )
-      .execute();
-    const credits = w.entries.filter((e) => e.takes.length === 1 && e.takes[0].lot === e.id);
-    if (credits.length) {
-      const notice = w.program.expiry_notice;
-      await w.tx
-        .insertInto('loyalty_lots')
-        .values(
-          credits.map((e) => ({
-            id: e.id,
-            program_id: e.program_id,
-            member_id: e.member_id,
-            remaining: e.points,
-            expires_at: e.expires_at,
-            notify_at: e.expires_at ? addDuration(e.expires_at, `-${notice}`) : null,
-            created_at: e.created_at,
-          })),
-        )
-        .execute();
-    }
-    // A reversal's amount counts against the entry it reverses.
-    const rev = new Map<string, number>();
-    for (const e of w.entries) if (e.reverses_id) rev.set(e.reverses_id, (rev.get(e.reverses_id) ?? 0) + Math.abs(e.points));
-    for (const [id, n] of rev) await w.tx.updateTable('loyalty_entries').set((eb) => ({ reversed: eb('reversed', '+', n) })).where('id', '=', id).execute();
-  }
-  const deltas = [...w.lotDeltas].filter(([, d]) => d !== 0);
-  if (deltas.length) {
-    await sql`
+  const entries = w.entries.map((e) => ({ ...e, takes: e.takes, created_at: iso(e.created_at), expires_at: iso(e.expires_at) }));
+  const notice = w.program.expiry_notice;
+  const lots = w.entries
+    .filter((e) => e.takes.length === 1 && e.takes[0].lot === e.id)
+    .map((e) => ({
+      id: e.id,
+      program_id: e.program_id,
+      member_id: e.member_id,
+      remaining: e.points,
+      expires_at: iso(e.expires_at),
+      notify_at: e.expires_at ? iso(addDuration(e.expires_at, `-${notice}`)) : null,
+      notified: false,
+      created_at: iso(e.created_at),
+    }));
+  const deltas = [...w.lotDeltas].filter(([, d]) => d !== 0).map(([id, d]) => ({ id, d }));
+  // A reversal's amount counts against the entry it reverses.
+  const rev = new Map<string, number>();
+  for (const e of w.entries) if (e.reverses_id) rev.set(e.reverses_id, (rev.get(e.reverses_id) ?? 0) + Math.abs(e.points));
+  const reversed = [...rev].map(([id, n]) => ({ id, n }));
+  await sql`
+    WITH new_entries AS (
+      INSERT INTO loyalty_entries (id, program_id, member_id, profile_id, kind, points, balance_after, takes, reverses_id, reversed,
+        transaction_id, order_id, promotion_id, reason, created_at, expires_at)
+      SELECT id, program_id, member_id, profile_id, kind, points, balance_after, takes, reverses_id, 0,
+        transaction_id, order_id, promotion_id, reason, created_at, expires_at
+      FROM jsonb_to_recordset(${JSON.stringify(entries)}::jsonb) AS r(id uuid, program_id uuid, member_id uuid, profile_id uuid, kind text,
+        points int, balance_after int, takes jsonb, reverses_id uuid, transaction_id uuid, order_id text, promotion_id uuid, reason text,
+        created_at timestamptz, expires_at timestamptz)
+      RETURNING 1
+    ), new_lots AS (
+      INSERT INTO loyalty_lots (id, program_id, member_id, remaining, expires_at, notify_at, notified, created_at)
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(lots)}::jsonb) AS r(id uuid, program_id uuid, member_id uuid, remaining int,
+        expires_at timestamptz, notify_at timestamptz, notified boolean, created_at timestamptz)
+      RETURNING 1
+    ), lot_changes AS (
       UPDATE loyalty_lots AS l SET remaining = l.remaining + v.d
-      FROM unnest(${sql.val(deltas.map(([id]) => id))}::uuid[], ${sql.val(deltas.map(([, d]) => d))}::int[]) AS v(id, d)
-      WHERE l.id = v.id`.execute(w.tx);
-  }
-  await w.tx
-    .updateTable('loyalty_members')
-    .set({ balance: w.member.balance, pending: w.member.pending, updated_at: w.now })
-    .where('id', '=', w.member.id)
-    .execute();
+      FROM jsonb_to_recordset(${JSON.stringify(deltas)}::jsonb) AS v(id uuid, d int) WHERE l.id = v.id
+      RETURNING 1
+    ), reversals AS (
+      UPDATE loyalty_entries AS e SET reversed = e.reversed + v.n
+      FROM jsonb_to_recordset(${JSON.stringify(reversed)}::jsonb) AS v(id uuid, n int) WHERE e.id = v.id
+      RETURNING 1
+    )
+    UPDATE loyalty_members SET balance = ${w.member.balance}, pending = ${w.member.pending}, updated_at = ${w.now}
+    WHERE id = ${w.member.id}`.execute(w.tx);
   w.entries = [];
   w.lotDeltas.clear();
 }
@@ -402,7 +392,7 @@ async function burnExpired(w: Writer, lots: Lot[]): Promise<void> {
 
 async function beginWrite(tx: Tx, program: Program, memberId: string, now: Date): Promise<Writer> {
   const member = await lockMember(tx, memberId);
-  if (!member || member.program_id !== program.id) throw new Error(`member ${memberId} is not in program ${program.id}`);
+  if (!member || member.program_id !== program.id) throw new LedgerRefusal('member-not-found', `No member ${memberId} in this program.`);
   return { tx, program, member, now, lotDeltas: new Map(), entries: [] };
 }
 

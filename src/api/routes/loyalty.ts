@@ -31,7 +31,7 @@ import {
 } from '../../store/loyalty.js';
 import { findProfile } from '../../store/profiles.js';
 import { cursorAfter } from '../pagination.js';
-import { badRequest, conflict, notFound, unprocessable } from '../problem.js';
+import { badRequest, conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { Page, PageQuery } from '../schemas/common.js';
 import {
   AccrueBody,
@@ -99,6 +99,7 @@ export const entryView = (e: Entry) => ({
 export function refusal(e: unknown): never {
   if (e instanceof LedgerRefusal) {
     if (e.slug === 'external-id-reused') throw conflict(e.slug, e.message);
+    if (e.slug === 'member-not-found') throw new ProblemError(404, 'not-found', 'Member not found');
     throw unprocessable(e.slug, e.message);
   }
   throw e;
@@ -122,11 +123,8 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
   async function memberOfBody(pid: string, body: { profile?: ProfileRefInput; member_id?: string }): Promise<string> {
     if ((body.profile === undefined) === (body.member_id === undefined))
       throw badRequest([{ path: 'profile', message: 'give exactly one of profile or member_id' }]);
-    if (body.member_id) {
-      const m = await findMember(ctx.db, pid, body.member_id);
-      if (!m || m.id !== body.member_id) throw notFound('Member');
-      return m.id;
-    }
+    // A member id is checked by the ledger itself when it locks the row (404 member-not-found).
+    if (body.member_id) return body.member_id;
     const ref = parseProfileRef(body.profile!);
     if (typeof ref === 'string') throw badRequest([{ path: 'profile', message: ref }]);
     const profile = await findProfile(ctx.db, ref);
