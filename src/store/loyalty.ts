@@ -4,8 +4,9 @@
  * Every change to a member's points runs inside the caller's transaction under the member row lock
  * (`SELECT … FOR UPDATE`), and follows the pure rules of domain/loyalty. The entry points a checkout
  * calls inside its own transaction: `lockMember`, `accrue`, `redeem`, `reverse`, `reverseOrderPoints`,
- * `commitTransaction`, `rollbackTransaction`, `cancelTransaction`. Each returns the events to emit
- * after commit (`emitLedgerEvents`).
+ * `commitTransaction`, `rollbackTransaction`, `cancelTransaction`. Each returns the events it produced:
+ * append them in the same transaction with `appendLedgerEvents` (so an event exists exactly when its
+ * ledger change does) and publish the stored ones on the bus after commit (`publishLedgerEvents`).
  */
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
@@ -25,6 +26,7 @@ import type { Rounding } from '../domain/money.js';
 import { isUuid } from '../domain/profiles/ref.js';
 import { normalizeEmail, normalizePhone } from '../domain/profiles/contact.js';
 import { ingestEvents } from '../engine/ingest.js';
+import { appendEvents, type StoredEvent } from './events.js';
 import type { Executor, Tx } from './db.js';
 import { newId } from './ids.js';
 import type { TimelineEntry } from './timeline.js';
@@ -828,7 +830,23 @@ export async function ledgerTimeline(ex: Executor, profileId: string, before: Ti
   }));
 }
 
-/** Appends the events ledger changes produced; call after the transaction that made them has committed. */
+/** Appends ledger events inside the transaction that made the changes (profile ids are known). */
+export async function appendLedgerEvents(tx: Tx, events: LedgerEvent[], now: Date): Promise<StoredEvent[]> {
+  if (!events.length) return [];
+  const r = await appendEvents(
+    tx,
+    events.map((e) => ({ profile_id: e.profile_id, name: e.name, properties: e.properties, occurred_at: now, event_id: e.event_id ?? null })),
+    now,
+  );
+  return r.stored;
+}
+
+/** Publishes appended ledger events to in-process subscribers; call after the transaction commits. */
+export function publishLedgerEvents(ctx: AppContext, stored: StoredEvent[]): void {
+  if (stored.length) ctx.bus.publish('events', stored);
+}
+
+/** Appends ledger events in their own transaction (for callers outside one); call after the ledger change committed. */
 export async function emitLedgerEvents(ctx: AppContext, events: LedgerEvent[]): Promise<void> {
   if (!events.length) return;
   await ingestEvents(

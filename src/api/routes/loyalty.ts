@@ -11,7 +11,8 @@ import {
   cancelTransaction,
   commitTransaction,
   createProgram,
-  emitLedgerEvents,
+  appendLedgerEvents,
+  publishLedgerEvents,
   expiringPoints,
   findMember,
   getProgram,
@@ -25,10 +26,12 @@ import {
   redeem,
   rollbackTransaction,
   type Entry,
+  type LedgerEvent,
   type Member,
   type Program,
   type Transaction,
 } from '../../store/loyalty.js';
+import type { Tx } from '../../store/db.js';
 import { findProfile } from '../../store/profiles.js';
 import { cursorAfter } from '../pagination.js';
 import { badRequest, conflict, notFound, ProblemError, unprocessable } from '../problem.js';
@@ -105,6 +108,12 @@ export function refusal(e: unknown): never {
   throw e;
 }
 
+/** Runs a ledger call and appends its events in the same transaction. */
+async function withEvents<C, R extends { events: LedgerEvent[] }>(tx: Tx, now: Date, op: (tx: Tx, call: C) => Promise<R>, call: C) {
+  const r = await op(tx, call);
+  return { ...r, stored: await appendLedgerEvents(tx, r.events, now) };
+}
+
 export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
   const tags = ['loyalty'];
 
@@ -169,8 +178,12 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
       if (typeof ref === 'string') throw badRequest([{ path: 'profile', message: ref }]);
       const profile = await findProfile(ctx.db, ref);
       if (!profile) throw notFound('Profile');
-      const r = await ctx.db.transaction().execute((tx) => joinProgram(tx, p, profile.id, ctx.clock.now()));
-      await emitLedgerEvents(ctx, r.events);
+      const now = ctx.clock.now();
+      const r = await ctx.db.transaction().execute(async (tx) => {
+        const joined = await joinProgram(tx, p, profile.id, now);
+        return { ...joined, stored: await appendLedgerEvents(tx, joined.events, now) };
+      });
+      publishLedgerEvents(ctx, r.stored);
       return reply.code(r.created ? 201 : 200).send(memberView(r.member, await expiringPoints(ctx.db, r.member.id, ctx.clock.now())));
     },
   );
@@ -224,7 +237,7 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
       const r = await ctx.db
         .transaction()
         .execute((tx) =>
-          accrue(tx, {
+          withEvents(tx, now, accrue, {
             program: p,
             memberId,
             points: body.points,
@@ -238,7 +251,7 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
           }),
         )
         .catch(refusal);
-      await emitLedgerEvents(ctx, r.events);
+      publishLedgerEvents(ctx, r.stored);
       return reply.code(r.replayed ? 200 : 201).send(transactionView(r.transaction, r.member));
     },
   );
@@ -251,15 +264,16 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
       const body = req.body as { profile?: ProfileRefInput; member_id?: string; points: number; reason: string; promotion_id?: string; external_id?: string; hold?: string };
       const memberId = await memberOfBody(p.id, body);
       const until = holdUntil(body.hold);
+      const now = ctx.clock.now();
       const r = await ctx.db
         .transaction()
         .execute((tx) =>
-          redeem(tx, {
+          withEvents(tx, now, redeem, {
             program: p,
             memberId,
             points: body.points,
             reason: body.reason,
-            now: ctx.clock.now(),
+            now,
             promotionId: body.promotion_id,
             externalId: body.external_id,
             requestHash: requestHash('redeem', body),
@@ -267,7 +281,7 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
           }),
         )
         .catch(refusal);
-      await emitLedgerEvents(ctx, r.events);
+      publishLedgerEvents(ctx, r.stored);
       return reply.code(r.replayed ? 200 : 201).send(transactionView(r.transaction, r.member));
     },
   );
@@ -296,12 +310,16 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
       async (req) => {
         const { pid, id } = req.params as { pid: string; id: string };
         const p = await program(pid);
+        const now = ctx.clock.now();
         const r = await ctx.db
           .transaction()
-          .execute((tx) => moves[action](tx, p, id, ctx.clock.now()))
+          .execute(async (tx) => {
+            const moved = await moves[action](tx, p, id, now);
+            return moved && { ...moved, stored: await appendLedgerEvents(tx, moved.events, now) };
+          })
           .catch(refusal);
         if (!r) throw notFound('Transaction');
-        await emitLedgerEvents(ctx, r.events);
+        publishLedgerEvents(ctx, r.stored);
         return transactionView(r.transaction, r.member);
       },
     );

@@ -2,7 +2,8 @@ import type { AppContext } from '../../context.js';
 import {
   burnDueLots,
   dueExpiryNotices,
-  emitLedgerEvents,
+  appendLedgerEvents,
+  publishLedgerEvents,
   recomputeDueTiers,
   releaseDueAccruals,
   rollbackTimedOut,
@@ -13,16 +14,19 @@ import type { WorkTask } from '../work-loop.js';
 
 type Step = (tx: Tx, limit: number, now: Date) => Promise<number | { handled: number; events: LedgerEvent[] }>;
 
-/** One batch in its own transaction; the events it produced are appended after commit. */
+/** One batch in its own transaction, with the events it produced; they are published after commit. */
 function task(ctx: AppContext, name: string, step: Step, batchSize = 200, idleMs = 30_000): WorkTask {
   return {
     name,
     batchSize,
     idleMs,
     async run(limit, now) {
-      const r = await ctx.db.transaction().execute((tx) => step(tx, limit, now));
-      if (typeof r === 'number') return r;
-      await emitLedgerEvents(ctx, r.events);
+      const r = await ctx.db.transaction().execute(async (tx) => {
+        const out = await step(tx, limit, now);
+        if (typeof out === 'number') return { handled: out, stored: [] };
+        return { handled: out.handled, stored: await appendLedgerEvents(tx, out.events, now) };
+      });
+      publishLedgerEvents(ctx, r.stored);
       return r.handled;
     },
   };
