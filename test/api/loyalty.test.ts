@@ -80,6 +80,16 @@ describeEachDatabase('loyalty', (h) => {
     expect(bad2.status).toBe(400);
     expect(bad2.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['point_value', 'points_ttl', 'tiers.1.name']);
     expect((await h().get(`${base}/00000000-0000-0000-0000-000000000000`)).status).toBe(404);
+    const doc = (await h().get('/api/openapi.json', null)).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/loyalty/programs/{pid}/accrue',
+        '/api/v1/loyalty/programs/{pid}/members/{ref}/history',
+        '/api/v1/loyalty/programs/{pid}/report',
+        '/api/v1/market/orders/{id}/refund',
+        '/api/v1/market/products/import',
+      ]),
+    );
   });
 
   it('registers members once per profile with welcome points, and finds them by every reference', async () => {
@@ -125,6 +135,12 @@ describeEachDatabase('loyalty', (h) => {
     expect(tooMuch.body.type).toBe('/problems/insufficient-points');
     const both = await h().post(`${base}/${p.id}/redeem`, { member_id: m.id, profile: { email: 'bob@example.com' }, points: 1, reason: 'x' });
     expect(both.status).toBe(400);
+    const unknown = await h().post(`${base}/${p.id}/accrue`, { member_id: '00000000-0000-7000-8000-000000000000', points: 1, reason: 'x' });
+    expect(unknown.status).toBe(404);
+    const badPoints = await h().post(`${base}/${p.id}/accrue`, { member_id: m.id, points: 1.5, reason: '', hold: 'soon' });
+    expect(badPoints.status).toBe(400);
+    expect(badPoints.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['points', 'reason']);
+    expect((await h().post(`${base}/${p.id}/accrue`, { member_id: m.id, points: 1, reason: 'x', hold: 'soon' })).status).toBe(400);
     const hist = await historySum(h(), p.id, m.id);
     expect(hist.sum).toBe(180);
     expect(hist.items.map((e) => [e.kind, e.points, e.balance_after])).toEqual([
