@@ -51,3 +51,23 @@ describe('money', () => {
     );
   });
 });
+
+describe('program points', () => {
+  it('turns money into points once, by the program rule, exactly', async () => {
+    const { accrualPoints, moneyToPoints, tierFor } = await import('../../src/domain/loyalty/program.js');
+    const program = { point_value: 10, points_rounding: 'floor' as const }; // one point is worth 0.10
+    expect(moneyToPoints(1999, program)).toBe(199);
+    expect(moneyToPoints(1999, { ...program, points_rounding: 'ceil' })).toBe(200);
+    // 5 % of 19.99 = 0.9995 → ×1.5 = 1.49925 → 14.9925 points
+    expect(accrualPoints(1999, 5, 1.5, program)).toBe(14);
+    expect(accrualPoints(1999, 5, 1.5, { ...program, points_rounding: 'round' })).toBe(15);
+    expect(accrualPoints(1000, 0.1, 1, { point_value: 1, points_rounding: 'round' })).toBe(1);
+    const tiers = [
+      { name: 'silver', min_spend: 10_000, accrual_multiplier: 1 },
+      { name: 'gold', min_spend: 50_000, accrual_multiplier: 2 },
+    ];
+    expect(tierFor(tiers, 9_999)).toBeNull();
+    expect(tierFor(tiers, 10_000)?.name).toBe('silver');
+    expect(tierFor(tiers, 1e9)?.name).toBe('gold');
+  });
+});

@@ -1,6 +1,6 @@
 /** Loyalty program settings and tiers, pure. */
 import { isDuration } from '../duration.js';
-import { toFraction, toMinor, type Rounding } from '../money.js';
+import { roundPoints, toFraction, toMinor, type Rounding } from '../money.js';
 
 export interface Tier {
   name: string;
@@ -89,4 +89,32 @@ export function tierFor(tiers: Tier[], spend: number): Tier | null {
 /** The accrual multiplier of a member's tier (1 without a tier). */
 export function tierMultiplier(tiers: Tier[], tier: string | null): number {
   return tiers.find((t) => t.name === tier)?.accrual_multiplier ?? 1;
+}
+
+/** Points worth `minor` money at the program's `point_value`, rounded by its rule (e.g. cashback → points). */
+export function moneyToPoints(minor: number, program: Pick<ProgramSettings, 'point_value' | 'points_rounding'>): number {
+  return roundPoints(minor, program.point_value, program.points_rounding);
+}
+
+/** The money value (minor units) of `points` at the program's `point_value`. */
+export function pointsToMoney(points: number, program: Pick<ProgramSettings, 'point_value'>): number {
+  return points * program.point_value;
+}
+
+/**
+ * Points accrued for a paid amount: `percent` of `minor` as money, times the tier multiplier, turned into
+ * points at `point_value`, rounded once by the program's rule (exact rational arithmetic until then).
+ */
+export function accrualPoints(
+  minor: number,
+  percent: number,
+  multiplier: number,
+  program: Pick<ProgramSettings, 'point_value' | 'points_rounding'>,
+): number {
+  const p = toFraction(percent);
+  const m = toFraction(multiplier);
+  if (!p || !m) throw new RangeError('percent and multiplier must be plain decimals');
+  const num = BigInt(minor) * p.num * m.num;
+  const den = 100n * p.den * m.den * BigInt(program.point_value);
+  return roundPoints(num, den, program.points_rounding);
 }
