@@ -267,6 +267,8 @@ interface Writer {
   /** Lot remaining deltas to write in one statement at the end. */
   lotDeltas: Map<string, number>;
   entries: Entry[];
+  /** New transactions, written with the entries. */
+  transactions: Transaction[];
 }
 
 async function openLots(tx: Tx, memberId: string, include?: string): Promise<Lot[]> {
@@ -355,6 +357,13 @@ async function flush(w: Writer): Promise<void> {
   const rev = new Map<string, number>();
   for (const e of w.entries) if (e.reverses_id) rev.set(e.reverses_id, (rev.get(e.reverses_id) ?? 0) + Math.abs(e.points));
   const reversed = [...rev].map(([id, n]) => ({ id, n }));
+  const txs = w.transactions.map((t) => ({
+    ...t,
+    hold_until: iso(t.hold_until),
+    release_at: iso(t.release_at),
+    expires_at: iso(t.expires_at),
+    created_at: iso(t.created_at),
+  }));
   await sql`
     WITH new_entries AS (
       INSERT INTO loyalty_entries (id, program_id, member_id, profile_id, kind, points, balance_after, takes, reverses_id, reversed,
@@ -374,6 +383,15 @@ async function flush(w: Writer): Promise<void> {
       UPDATE loyalty_lots AS l SET remaining = l.remaining + v.d
       FROM jsonb_to_recordset(${JSON.stringify(deltas)}::jsonb) AS v(id uuid, d int) WHERE l.id = v.id
       RETURNING 1
+    ), new_transactions AS (
+      INSERT INTO loyalty_transactions (id, program_id, member_id, kind, status, points, reversed, reason, external_id, request_hash,
+        hold_until, release_at, expires_at, promotion_id, order_id, entry_id, created_at, updated_at)
+      SELECT id, program_id, member_id, kind, status, points, 0, reason, external_id, request_hash,
+        hold_until, release_at, expires_at, promotion_id, order_id, entry_id, created_at, created_at
+      FROM jsonb_to_recordset(${JSON.stringify(txs)}::jsonb) AS r(id uuid, program_id uuid, member_id uuid, kind text, status text,
+        points int, reason text, external_id text, request_hash text, hold_until timestamptz, release_at timestamptz,
+        expires_at timestamptz, promotion_id uuid, order_id text, entry_id uuid, created_at timestamptz)
+      RETURNING 1
     ), reversals AS (
       UPDATE loyalty_entries AS e SET reversed = e.reversed + v.n
       FROM jsonb_to_recordset(${JSON.stringify(reversed)}::jsonb) AS v(id uuid, n int) WHERE e.id = v.id
@@ -382,6 +400,7 @@ async function flush(w: Writer): Promise<void> {
     UPDATE loyalty_members SET balance = ${w.member.balance}, pending = ${w.member.pending}, updated_at = ${w.now}
     WHERE id = ${w.member.id}`.execute(w.tx);
   w.entries = [];
+  w.transactions = [];
   w.lotDeltas.clear();
 }
 
@@ -395,7 +414,7 @@ async function burnExpired(w: Writer, lots: Lot[]): Promise<void> {
 async function beginWrite(tx: Tx, program: Program, memberId: string, now: Date): Promise<Writer> {
   const member = await lockMember(tx, memberId);
   if (!member || member.program_id !== program.id) throw new LedgerRefusal('member-not-found', `No member ${memberId} in this program.`);
-  return { tx, program, member, now, lotDeltas: new Map(), entries: [] };
+  return { tx, program, member, now, lotDeltas: new Map(), entries: [], transactions: [] };
 }
 
 async function transactionByExternalId(tx: Tx, programId: string, externalId: string): Promise<Transaction | undefined> {
@@ -407,12 +426,10 @@ async function transactionByExternalId(tx: Tx, programId: string, externalId: st
     .executeTakeFirst()) as Transaction | undefined;
 }
 
-async function insertTransaction(tx: Tx, t: Omit<Transaction, 'created_at' | 'reversed'>, now: Date): Promise<Transaction> {
-  await tx
-    .insertInto('loyalty_transactions')
-    .values({ ...t, created_at: now, updated_at: now })
-    .execute();
-  return { ...t, reversed: 0, created_at: now };
+function queueTransaction(w: Writer, t: Omit<Transaction, 'created_at' | 'reversed'>): Transaction {
+  const row: Transaction = { ...t, reversed: 0, created_at: w.now };
+  w.transactions.push(row);
+  return row;
 }
 
 function event(w: Writer, name: LedgerEvent['name'], points: number, t: { id: string; order_id: string | null; reason: string; promotion_id?: string | null }): LedgerEvent {
@@ -452,7 +469,10 @@ export interface LedgerCall {
 export interface AccrueCall extends LedgerCall {
   /** The lot's expiry; undefined → the program's `points_ttl`; null → never. */
   expiresAt?: Date | null;
-  /** An accrual in the program's `accrual_hold`: pending until then, released by the worker. */
+  /**
+   * An accrual in the program's `accrual_hold`: pending until then, released by the worker. Undefined on
+   * an order's accrual (`orderId`) means now + the program's `accrual_hold`; null credits at once.
+   */
   releaseAt?: Date | null;
 }
 
@@ -483,7 +503,9 @@ export async function accrue(tx: Tx, call: AccrueCall): Promise<LedgerResult> {
   const expiresAt =
     call.expiresAt !== undefined ? call.expiresAt : call.program.points_ttl ? addDuration(call.now, call.program.points_ttl) : null;
   const id = newId();
-  const status: TransactionStatus = call.holdUntil ? 'held' : call.releaseAt ? 'pending' : 'done';
+  const releaseAt =
+    call.releaseAt !== undefined ? call.releaseAt : call.orderId && call.program.accrual_hold ? addDuration(call.now, call.program.accrual_hold) : null;
+  const status: TransactionStatus = call.holdUntil ? 'held' : releaseAt ? 'pending' : 'done';
   let entry: Entry | null = null;
   if (status === 'done') {
     const entryId = newId();
@@ -499,8 +521,8 @@ export async function accrue(tx: Tx, call: AccrueCall): Promise<LedgerResult> {
       expires_at: expiresAt,
     });
   } else w.member.pending += call.points;
-  const t = await insertTransaction(
-    tx,
+  const t = queueTransaction(
+    w,
     {
       id,
       program_id: call.program.id,
@@ -512,13 +534,12 @@ export async function accrue(tx: Tx, call: AccrueCall): Promise<LedgerResult> {
       external_id: call.externalId ?? null,
       request_hash: call.requestHash ?? null,
       hold_until: call.holdUntil ?? null,
-      release_at: status === 'pending' ? call.releaseAt! : null,
+      release_at: status === 'pending' ? releaseAt : null,
       expires_at: expiresAt,
       promotion_id: call.promotionId ?? null,
       order_id: call.orderId ?? null,
       entry_id: entry?.id ?? null,
     },
-    call.now,
   );
   const entries = [...w.entries];
   await flush(w);
@@ -547,8 +568,8 @@ export async function redeem(tx: Tx, call: LedgerCall): Promise<LedgerResult> {
     promotion_id: call.promotionId,
     reason: call.reason,
   });
-  const t = await insertTransaction(
-    tx,
+  const t = queueTransaction(
+    w,
     {
       id,
       program_id: call.program.id,
@@ -566,7 +587,6 @@ export async function redeem(tx: Tx, call: LedgerCall): Promise<LedgerResult> {
       order_id: call.orderId ?? null,
       entry_id: entry.id,
     },
-    call.now,
   );
   const entries = [...w.entries];
   await flush(w);
