@@ -103,6 +103,7 @@ export async function importProfiles(
       columns: true,
       bom: true,
       skip_empty_lines: true,
+      skip_records_with_empty_values: true,
       relax_column_count: true,
       trim: false,
       delimiter: opts.delimiter ?? ',',
