@@ -33,8 +33,9 @@ export async function registerStatic(app: FastifyInstance, root = webDist) {
       wildcard: false,
       index: false,
       decorateReply: true,
-      setHeaders(res, file) {
-        res.setHeader('cache-control', file.includes(`${join(root, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      // Hashed asset names change with their content: cache them for good; everything else is revalidated.
+      setHeaders(reply, file) {
+        reply.header('cache-control', file.startsWith(join(root, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
     const sendIndex = (_req: unknown, reply: { header: (k: string, v: string) => unknown; sendFile: (f: string) => unknown }) => {

@@ -59,7 +59,9 @@ export function useApiForm<V extends Record<string, unknown>, R>(opts: ApiFormOp
     const unplaced: FieldError[] = [];
     for (const e of problem?.errors ?? []) {
       const f = opts.fieldOf ? opts.fieldOf(e.path) : placeError(e.path, fields);
-      if (f) (byField[f] ??= []).push(e.path.replace(/^(query|body)\./, '') === f ? e.message : `${e.path.replace(/^(query|body)\./, '')}: ${e.message}`);
+      // A nested path (`fields.city` on the `fields` field) keeps its inner part in the message.
+      const inner = e.path.replace(/^(query|body|params)\./, '');
+      if (f) (byField[f] ??= []).push(inner.startsWith(`${f}.`) ? `${inner.slice(f.length + 1)}: ${e.message}` : e.message);
       else unplaced.push(e);
     }
     return { byField, unplaced };
