@@ -13,6 +13,7 @@ export function Layout() {
   return (
     <div className="shell">
       <aside className="sidebar">
+        <div className="sidebar__inner">
         <div className="brand">
           <span className="brand__mark">R</span>
           <span className="brand__name">Retenta</span>
@@ -48,6 +49,7 @@ export function Layout() {
             <Icon name="logout" />
             <span>Sign out</span>
           </button>
+        </div>
         </div>
       </aside>
       <main className="main">

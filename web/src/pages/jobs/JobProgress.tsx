@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { api } from '../../api/client';
 import type { ImportResult, Job } from '../../api/types';
 import { Badge, ErrorState, JsonView, Spinner } from '../../components/ui';
@@ -8,12 +9,17 @@ function isImportResult(r: unknown): r is ImportResult {
 }
 
 /** Follows a long operation (`GET /jobs/{id}`) until it is done or failed, then shows its result. */
-export function JobProgress({ id }: { id: string }) {
+export function JobProgress({ id, onDone }: { id: string; onDone?: (job: Job) => void }) {
   const job = useQuery({
     queryKey: ['job', id],
     queryFn: () => api.get<Job>(`/jobs/${id}`),
     refetchInterval: (q) => (q.state.data && q.state.data.status !== 'running' ? false : 400),
   });
+  const finished = job.data && job.data.status !== 'running' ? job.data : null;
+  useEffect(() => {
+    if (finished) onDone?.(finished);
+    // Once per finished job.
+  }, [finished?.id, finished?.status]);
   if (job.isPending) return <Spinner label="Starting…" />;
   if (job.isError) return <ErrorState error={job.error} />;
   const j = job.data;

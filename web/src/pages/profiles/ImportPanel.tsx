@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api/client';
@@ -9,6 +10,7 @@ import { JobProgress } from '../jobs/JobProgress';
 export function ImportPanel() {
   const [file, setFile] = useState<File | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
+  const client = useQueryClient();
   const form = useApiForm({
     initial: { file: '', match: '', delimiter: '' },
     validate: () => (file ? [] : [{ path: 'file', message: 'choose a CSV file' }]),
@@ -53,7 +55,7 @@ export function ImportPanel() {
       </ApiFormView>
       {jobId && (
         <div className="import-job">
-          <JobProgress id={jobId} />
+          <JobProgress id={jobId} onDone={() => void client.invalidateQueries({ queryKey: ['profiles'] })} />
           <Link to={`/jobs/${jobId}`} className="small">
             Open the job
           </Link>

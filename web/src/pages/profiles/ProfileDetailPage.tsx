@@ -7,6 +7,8 @@ import { displayName } from './ProfilesPage';
 import { SendEventForm } from './SendEventForm';
 import { Timeline } from './Timeline';
 
+const CHANNEL_LABEL: Record<(typeof CHANNELS)[number], string> = { email: 'Email', sms: 'SMS', push: 'Push', telegram: 'Telegram' };
+
 function Fields({ fields }: { fields: Record<string, unknown> }) {
   const keys = Object.keys(fields).sort();
   if (!keys.length) return <p className="muted">No custom fields.</p>;
@@ -80,7 +82,7 @@ export default function ProfileDetailPage() {
             <dl className="kv">
               {CHANNELS.map((c) => (
                 <div className="kv__row" key={c}>
-                  <dt className="capitalize">{c}</dt>
+                  <dt>{CHANNEL_LABEL[c]}</dt>
                   <dd>{p.subscriptions[c] ? <Badge>{p.subscriptions[c]}</Badge> : <span className="muted">not set</span>}</dd>
                 </div>
               ))}
