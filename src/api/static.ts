@@ -7,6 +7,9 @@ import type { FastifyInstance } from 'fastify';
 /** The built admin UI: `web/dist` at the project root (the same place from `src/api` and `dist/api`). */
 export const webDist = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
 
+/** Where the UI is served from: RETENTA_WEB_DIR when set (a build kept elsewhere), else `web/dist`. */
+export const webRoot = () => (process.env.RETENTA_WEB_DIR ? resolve(process.env.RETENTA_WEB_DIR) : webDist);
+
 /** A path the single-page app answers itself: not the API, not a file name. */
 export function isAppPath(url: string): boolean {
   const path = url.split('?')[0];
@@ -18,7 +21,7 @@ export function isAppPath(url: string): boolean {
  * Serves the admin UI at `/`: hashed assets cached for good, `index.html` for every app path (client-side
  * routes), and the API's problem+json 404 for everything else. Without a build, `/` says how to make one.
  */
-export async function registerStatic(app: FastifyInstance, root = webDist) {
+export async function registerStatic(app: FastifyInstance, root = webRoot()) {
   const index = join(root, 'index.html');
   if (!existsSync(index)) {
     app.get('/', { schema: { hide: true } }, async (_req, reply) =>

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { Page } from 'playwright-core';
@@ -19,6 +22,7 @@ run('admin UI in headless Chromium', () => {
   let base: string;
   let b: Browser;
   let page: Page;
+  let webDir: string | undefined;
 
   const call = async (method: string, path: string, body?: unknown, token = ADMIN) => {
     const res = await fetch(`${base}/api/v1${path}`, {
@@ -31,11 +35,14 @@ run('admin UI in headless Chromium', () => {
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`no Chromium at ${CHROMIUM}; RETENTA_TEST_REQUIRE_SERVICES=1 requires it (apt-get install chromium)`);
-    const buildMs = buildUi();
+    webDir = mkdtempSync(join(tmpdir(), 'retenta-web-dist-'));
+    const buildMs = buildUi(webDir);
     console.log(`admin UI built in ${buildMs} ms`);
+    process.env.RETENTA_WEB_DIR = webDir;
     const config = loadConfig({}, { role: 'all', host: '127.0.0.1', port: 0, bootstrapToken: ADMIN, logLevel: 'silent' });
     app = await createApp({ config, database: await openDatabase({ dataDir: null }), log: pino({ level: 'silent' }) });
     base = await app.listen();
+    delete process.env.RETENTA_WEB_DIR;
 
     // What a shop would have sent: 27 profiles (two pages of 20) and a few events for one of them.
     for (let i = 1; i <= 26; i++) await call('POST', '/profiles', { email: `shopper${String(i).padStart(2, '0')}@example.com`, fields: { first_name: `Shopper ${i}` } });
@@ -57,6 +64,7 @@ run('admin UI in headless Chromium', () => {
   afterAll(async () => {
     await b?.close();
     await app?.stop();
+    if (webDir) rmSync(webDir, { recursive: true, force: true });
   });
 
   it('loads the first screen from localhost in under a second', async () => {

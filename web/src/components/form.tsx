@@ -1,6 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, type FieldError, type Problem } from '../api/client';
+import { messageFor, placeError } from '../api/errors';
 
 /**
  * The one form helper every form uses: it submits through the API and puts the API's problem+json
@@ -39,14 +40,6 @@ export interface ApiFormOptions<V, R> {
   fieldOf?: (path: string) => string | undefined;
 }
 
-/** `query.email` → `email`; `fields.city` → `fields` when the form has a `fields` field. */
-export function placeError(path: string, fields: string[]): string | undefined {
-  const p = path.replace(/^(query|body|params)\./, '');
-  let best: string | undefined;
-  for (const f of fields) if ((p === f || p.startsWith(`${f}.`)) && (!best || f.length > best.length)) best = f;
-  return best;
-}
-
 export function useApiForm<V extends Record<string, unknown>, R>(opts: ApiFormOptions<V, R>): ApiForm<V> {
   const id = useId();
   const [values, setValues] = useState<V>(opts.initial);
@@ -59,9 +52,7 @@ export function useApiForm<V extends Record<string, unknown>, R>(opts: ApiFormOp
     const unplaced: FieldError[] = [];
     for (const e of problem?.errors ?? []) {
       const f = opts.fieldOf ? opts.fieldOf(e.path) : placeError(e.path, fields);
-      // A nested path (`fields.city` on the `fields` field) keeps its inner part in the message.
-      const inner = e.path.replace(/^(query|body|params)\./, '');
-      if (f) (byField[f] ??= []).push(inner.startsWith(`${f}.`) ? `${inner.slice(f.length + 1)}: ${e.message}` : e.message);
+      if (f) (byField[f] ??= []).push(messageFor(f, e.path, e.message));
       else unplaced.push(e);
     }
     return { byField, unplaced };
