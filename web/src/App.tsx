@@ -5,9 +5,9 @@ import { ApiError } from './api/client';
 import { AuthProvider, PageFallback, RequireAuth } from './components/auth';
 import { Layout } from './components/Layout';
 import { ToastProvider } from './components/toast';
+import LoginPage from './pages/login/LoginPage';
 import { sections } from './sections';
 
-const LoginPage = lazy(() => import('./pages/login/LoginPage'));
 const ProfileDetailPage = lazy(() => import('./pages/profiles/ProfileDetailPage'));
 const JobPage = lazy(() => import('./pages/jobs/JobPage'));
 const ComingSoon = lazy(() => import('./pages/placeholder/ComingSoon'));

@@ -1,4 +1,4 @@
-import { useState, type ButtonHTMLAttributes, type ReactNode } from 'react';
+import { useEffect, useState, type ButtonHTMLAttributes, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 
 type Variant = 'primary' | 'secondary' | 'ghost' | 'danger';
@@ -13,6 +13,9 @@ export function Button({ variant = 'secondary', busy, children, className, ...re
 }
 
 export function PageHeader({ title, subtitle, actions, back }: { title: ReactNode; subtitle?: ReactNode; actions?: ReactNode; back?: ReactNode }) {
+  useEffect(() => {
+    if (typeof title === 'string') document.title = `${title} · Retenta`;
+  }, [title]);
   return (
     <header className="page-header">
       <div>
