@@ -60,7 +60,11 @@ export async function openBrowser(): Promise<Browser> {
     page,
     errors,
     apiRefusals,
-    shot: async (name) => void (await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })),
+    shot: async (name) => {
+      // From the top, as a user first sees the screen (the sidebar is sticky to the viewport).
+      await page.evaluate('window.scrollTo(0, 0)');
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    },
     close: async () => {
       await context.close();
       rmSync(userDataDir, { recursive: true, force: true });

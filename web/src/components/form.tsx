@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, type FieldError, type Problem } from '../api/client';
-import { messageFor, placeError } from '../api/errors';
+import { innerPath, messageFor, placeError } from '../api/errors';
 
 /**
  * The one form helper every form uses: it submits through the API and puts the API's problem+json
@@ -22,6 +22,8 @@ export interface ApiForm<V> {
     'aria-describedby'?: string;
   };
   errorsOf(name: string): string[];
+  /** Errors at a nested path or below it (`nodes.3.config`), for editors of arrays and objects. */
+  errorsAt(path: string): FieldError[];
   problem: Problem | null;
   /** Errors whose path names no field of this form. */
   unplaced: FieldError[];
@@ -91,6 +93,7 @@ export function useApiForm<V extends Record<string, unknown>, R>(opts: ApiFormOp
       };
     },
     errorsOf: (name) => placed.byField[name] ?? [],
+    errorsAt: (path) => (problem?.errors ?? []).filter((e) => innerPath(e.path) === path || innerPath(e.path).startsWith(`${path}.`)),
     problem,
     unplaced: placed.unplaced,
     submitting: mutation.isPending,
@@ -116,9 +119,10 @@ export function ApiFormView<V>({ form, children, className }: { form: ApiForm<V>
 }
 
 /** A labelled field with the API's errors for it right under the control. */
-export function Field({ name, label, hint, children, inline }: { name: string; label: ReactNode; hint?: ReactNode; children: ReactNode; inline?: boolean }) {
+export function Field({ name, path, label, hint, children, inline }: { name: string; path?: string; label: ReactNode; hint?: ReactNode; children: ReactNode; inline?: boolean }) {
   const form = useContext(FormContext);
-  const errors = form?.errorsOf(name) ?? [];
+  // `path` shows the errors of one nested value (`tiers.2.min_spend`) instead of a whole top-level field.
+  const errors = (path ? form?.errorsAt(path).map((e) => messageFor(path, e.path, e.message)) : form?.errorsOf(name)) ?? [];
   const id = form ? `${form.id}-${name}` : name;
   return (
     <div className={`field${errors.length ? ' field--invalid' : ''}${inline ? ' field--inline' : ''}`} data-field={name}>

@@ -1,7 +1,7 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { api, ApiError, type Page } from '../../api/client';
+import { api, ApiError } from '../../api/client';
+import { useCursorPages } from '../../api/hooks';
 import type { Profile } from '../../api/types';
 import { ApiFormView, Field, FormProblem, useApiForm } from '../../components/form';
 import { Icon } from '../../components/icons';
@@ -63,14 +63,8 @@ function SearchForm() {
 
 export default function ProfilesPage() {
   const navigate = useNavigate();
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [showImport, setShowImport] = useState(false);
-  const page = cursors.length - 1;
-  const list = useQuery({
-    queryKey: ['profiles', 'list', cursors[page]],
-    queryFn: ({ signal }) => api.get<Page<Profile>>('/profiles', { limit: PAGE_SIZE, cursor: cursors[page] }, signal),
-    placeholderData: keepPreviousData,
-  });
+  const { list, page, hasNext, next, prev } = useCursorPages<Profile>(['profiles', 'list'], '/profiles', {}, PAGE_SIZE);
   return (
     <>
       <PageHeader
@@ -127,12 +121,7 @@ export default function ProfilesPage() {
                 ))}
               </tbody>
             </table>
-            <Pager
-              page={page}
-              hasNext={Boolean(list.data.next_cursor)}
-              onPrev={() => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c))}
-              onNext={() => list.data.next_cursor && setCursors((c) => [...c, list.data.next_cursor!])}
-            />
+            <Pager page={page} hasNext={hasNext} onPrev={prev} onNext={next} />
           </>
         )}
       </Card>
