@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { mergeFields, type Fields } from '../domain/profiles/fields.js';
-import { planBatch, type BatchPlan, type ProfileState } from '../domain/profiles/batch.js';
+import { planBatch, type BatchPlan, type ProfileState, type RowWrite } from '../domain/profiles/batch.js';
 import type { ProfileRef } from '../domain/profiles/ref.js';
 import type { Executor } from './db.js';
 import { newId } from './ids.js';
@@ -17,14 +17,7 @@ export interface Profile {
 }
 
 /** A profile write with identifiers normalised by the caller (see domain/profiles/contact.ts). */
-export interface ProfileInput {
-  email?: string | null;
-  email_norm?: string | null;
-  phone?: string | null;
-  external_id?: string | null;
-  fields?: Fields;
-  subscriptions?: Record<string, string>;
-}
+export type ProfileInput = RowWrite;
 
 export class ProfileConflict extends Error {
   constructor(

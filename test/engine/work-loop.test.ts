@@ -62,6 +62,7 @@ describe('work loop [pglite]', () => {
 });
 
 const pgDescribe = postgresTarget.available || requireServices ? describe : describe.skip;
+if (!postgresTarget.available && !requireServices) console.warn(`skipping "work loop across processes": ${postgresTarget.reason}`);
 pgDescribe('work loop across processes [postgres]', () => {
   let url: string;
   let drop: () => Promise<void>;
