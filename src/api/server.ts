@@ -13,6 +13,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { profileRoutes } from './routes/profiles.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
+import { registerStatic } from './static.js';
 
 export type Api = FastifyInstance;
 export type Routes = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
@@ -85,6 +86,7 @@ export async function buildServer(ctx: AppContext): Promise<Api> {
   registerIdempotency(app, ctx);
 
   await app.register(async (scope) => healthRoutes(scope, ctx));
+  await registerStatic(app);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(
     async (v1) => {
