@@ -15,6 +15,7 @@ import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { loyaltyRoutes } from './routes/loyalty.js';
 import { marketRoutes } from './routes/market.js';
+import { registerStatic } from './static.js';
 
 export type Api = FastifyInstance;
 export type Routes = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
@@ -87,6 +88,7 @@ export async function buildServer(ctx: AppContext): Promise<Api> {
   registerIdempotency(app, ctx);
 
   await app.register(async (scope) => healthRoutes(scope, ctx));
+  await registerStatic(app);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(
     async (v1) => {

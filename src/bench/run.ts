@@ -3,13 +3,15 @@ import { httpNoopBench } from './http-noop.js';
 import { eventsBench } from './events.js';
 import { ledgerBench } from './ledger.js';
 import { productImportBench } from './product-import.js';
+import { profileImportBench } from './profile-import.js';
 
 /** Every benchmark `npm run bench -- NAME [--db pglite|postgres]` can run. Each module adds its line. */
 const benches: Record<string, Bench> = {
   'http-noop': httpNoopBench,
   events: eventsBench,
   ledger: ledgerBench,
-  'import-products': productImportBench,
+  'product-import': productImportBench,
+  'profile-import': profileImportBench,
 };
 
 export async function runBench(name: string | undefined, db: string): Promise<void> {
