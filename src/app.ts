@@ -5,7 +5,9 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { Bus } from './engine/bus.js';
+import { hookDeliveryTask } from './engine/tasks/hook-delivery.js';
 import { idempotencyExpiryTask } from './engine/tasks/idempotency-expiry.js';
+import { messageDeliveryTask } from './engine/tasks/message-delivery.js';
 import { WorkLoop } from './engine/work-loop.js';
 import { openDatabase, type Database } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -42,6 +44,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const ctx: AppContext = { config, database, db: database.db, clock, bus, log, work };
 
   work.add(idempotencyExpiryTask(ctx.db));
+  work.add(messageDeliveryTask(ctx));
+  work.add(hookDeliveryTask(ctx));
 
   let server: Api | null = null;
   let createdToken: string | null = null;
