@@ -47,7 +47,7 @@ async function toWrite(id: string, b: Body): Promise<TemplateWrite> {
   for (const e of checkLiquid({ subject: b.subject, preheader: b.preheader, from: b.from, title: b.title, url: b.url, body: b.body }))
     errors.push({ path: e.field, message: `Liquid syntax error: ${e.message}` });
   let compiled = b.body;
-  if (format === 'mjml' && !errors.some((e) => e.path === 'body')) {
+  if (format === 'mjml' && b.channel === 'email' && !errors.some((e) => e.path === 'body')) {
     const r = await compileMjml(b.body);
     for (const e of r.errors) errors.push({ path: 'body', message: `MJML: ${e.line ? `line ${e.line}: ` : ''}${e.message}` });
     compiled = r.html;
