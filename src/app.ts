@@ -9,6 +9,7 @@ import { hookDeliveryTask } from './engine/tasks/hook-delivery.js';
 import { idempotencyExpiryTask } from './engine/tasks/idempotency-expiry.js';
 import { messageDeliveryTask } from './engine/tasks/message-delivery.js';
 import { WorkLoop } from './engine/work-loop.js';
+import { messaging } from './engine/messaging.js';
 import { openDatabase, type Database } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { ensureBootstrapToken } from './store/tokens.js';
@@ -46,6 +47,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   work.add(idempotencyExpiryTask(ctx.db));
   work.add(messageDeliveryTask(ctx));
   work.add(hookDeliveryTask(ctx));
+  await messaging(ctx).key();
 
   let server: Api | null = null;
   let createdToken: string | null = null;

@@ -21,8 +21,24 @@ export async function sendVia(h: Harness, body: Record<string, unknown>) {
   return r.body;
 }
 
+/**
+ * Runs delivery until no message is due at the harness clock's time. The background loop may hold some
+ * rows in flight (SKIP LOCKED), so this waits for them too.
+ */
 export async function drainMessages(h: Harness) {
-  return h.ctx.work.drain('message-delivery');
+  for (let i = 0; i < 400; i++) {
+    await h.ctx.work.drain('message-delivery');
+    const due = await h.ctx.db
+      .selectFrom('messages')
+      .select('id')
+      .where('status', '=', 'queued')
+      .where('due_at', '<=', h.clock.now())
+      .limit(1)
+      .execute();
+    if (!due.length) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('messages stayed due');
 }
 
 export async function message(h: Harness, id: string) {
