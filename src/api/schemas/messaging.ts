@@ -5,7 +5,11 @@ import { JsonObject, PageQuery, ProfileRefSchema, Uuid } from './common.js';
 
 const lit = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 const Text = (max: number) => Type.String({ maxLength: max });
-const Duration = Type.String({ pattern: '^-?P', maxLength: 40, description: 'ISO 8601 duration, e.g. PT30S, P1D' });
+const Duration = Type.String({
+  pattern: '^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+(\\.\\d+)?S)?)?$',
+  maxLength: 40,
+  description: 'ISO 8601 duration, e.g. PT30S, P1D',
+});
 
 export const TemplateBody = Type.Object(
   {
@@ -104,35 +108,24 @@ export const SendBody = Type.Object(
 
 export const MessagingSettingsBody = Type.Object(
   {
-    frequency_cap: Type.Optional(
-      Type.Union([Type.Object({ max: Type.Integer({ minimum: 1, maximum: 10_000 }), per: Duration }, { additionalProperties: false }), Type.Null()]),
-    ),
+    frequency_cap: Type.Optional(Type.Object({ max: Type.Integer({ minimum: 1, maximum: 10_000 }), per: Duration }, { additionalProperties: false })),
     quiet_hours: Type.Optional(
-      Type.Union([
-        Type.Object(
-          {
-            from: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
-            to: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
-            timezone: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
-          },
-          { additionalProperties: false },
-        ),
-        Type.Null(),
-      ]),
+      Type.Object(
+        {
+          from: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+          to: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+          timezone: Type.Optional(Type.String({ maxLength: 100 })),
+        },
+        { additionalProperties: false },
+      ),
     ),
-    public_url: Type.Optional(Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 }), Type.Null()])),
-    unsubscribe_landing_url: Type.Optional(Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 }), Type.Null()])),
+    public_url: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 })),
+    unsubscribe_landing_url: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 })),
     retry: Type.Optional(
-      Type.Union([
-        Type.Object(
-          { max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })), backoff: Type.Optional(Duration) },
-          { additionalProperties: false },
-        ),
-        Type.Null(),
-      ]),
+      Type.Object({ max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })), backoff: Type.Optional(Duration) }, { additionalProperties: false }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'The whole messaging settings; a rule left out is off' },
 );
 
 const EventNames = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 200, uniqueItems: true });
