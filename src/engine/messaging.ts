@@ -11,6 +11,7 @@ import {
   compileTemplate,
   emptyCatalogue,
   LazyDrop,
+  plainTextOf,
   renderTemplate,
   type CatalogueReader,
   type CompiledTemplate,
@@ -25,6 +26,7 @@ import { newId } from '../store/ids.js';
 import {
   claimDueMessages,
   getMessage,
+  getMessages,
   insertMessages,
   lockProfiles,
   messagesByDedupeKeys,
@@ -32,6 +34,7 @@ import {
   recipientProfiles,
   recordOutcomes,
   setSubscription,
+  type ClaimedMessage,
   type DeliveryOutcome,
   type MessageRow,
   type NewMessage,
@@ -119,6 +122,8 @@ export interface ContextInput {
 /** One top-level name in the template context (`profile`, `data`, `promo`, `loyalty`, …). Values may be promises or Drops. */
 export interface ContextProvider {
   name: string;
+  /** True when the value may hold promises (e.g. a code issued on access): templates reading it render asynchronously. */
+  async?: boolean;
   provide(input: ContextInput): unknown;
 }
 
@@ -127,7 +132,7 @@ export interface ContextProvider {
  * The promo module replaces this provider with `registerContextProvider({name: 'promo', …})`; until then
  * every `promo.*` renders empty.
  */
-export const promoContextPlaceholder: ContextProvider = { name: 'promo', provide: () => new LazyDrop(() => '') };
+export const promoContextPlaceholder: ContextProvider = { name: 'promo', async: true, provide: () => new LazyDrop(() => '') };
 
 /**
  * Loyalty: `{{ loyalty.balance }}`, `{{ loyalty.tier }}`, `{{ loyalty.programs.<id>.balance }}`. The loyalty
@@ -290,19 +295,19 @@ export class Messaging {
       const row = rows.find((r) => r.id === requested) ?? (await getChannel(ex, requested));
       if (!row) throw new SendError('unknown-channel', `no channel ${requested}`);
       if (row.type !== templateChannel) throw new SendError('channel-mismatch', `channel ${requested} is ${row.type}, the template is for ${templateChannel}`);
-      return { type: row.type, channel_id: row.id, provider: row.provider };
+      return { type: row.type, channel_id: row.provider === 'outbox' ? null : row.id, provider: row.provider };
     }
     if (requested && requested !== templateChannel && requested !== 'outbox')
       throw new SendError('channel-mismatch', `the template is for ${templateChannel}, not ${requested}`);
     if (requested === 'outbox') return { type: templateChannel, channel_id: null, provider: 'outbox' };
     const def = [...rows].reverse().find((r) => r.type === templateChannel && r.is_default) ?? [...rows].reverse().find((r) => r.type === templateChannel);
-    return def ? { type: def.type, channel_id: def.id, provider: def.provider } : { type: templateChannel, channel_id: null, provider: 'outbox' };
+    return def && def.provider !== 'outbox' ? { type: def.type, channel_id: def.id, provider: def.provider } : { type: templateChannel, channel_id: null, provider: 'outbox' };
   }
 
-  /** The template context: every registered provider's part plus `unsubscribe_url` and `message`. */
-  context(input: ContextInput, unsubscribeUrl: string): Record<string, unknown> {
+  /** The template context: the registered providers the template reads, plus `unsubscribe_url` and `message`. */
+  context(input: ContextInput, unsubscribeUrl: string, reads?: Set<string>): Record<string, unknown> {
     const scope: Record<string, unknown> = {};
-    for (const p of providers.values()) scope[p.name] = p.provide(input);
+    for (const p of providers.values()) if (!reads || reads.has(p.name)) scope[p.name] = p.provide(input);
     scope.unsubscribe_url = unsubscribeUrl;
     scope.message = { id: input.messageId };
     return scope;
@@ -313,8 +318,9 @@ export class Messaging {
     const [key, s] = await Promise.all([this.key(), this.settings(ex)]);
     const messageId = newId();
     const now = this.ctx.clock.now();
-    const scope = this.context({ ctx: this.ctx, tx: ex, profile, template, data, messageId, now, preview: true }, this.unsubscribeUrl(key, s, messageId));
-    return renderTemplate(this.compiledTemplate(template), scope, catalogueFactory(ex));
+    const compiled = this.compiledTemplate(template);
+    const scope = this.context({ ctx: this.ctx, tx: ex, profile, template, data, messageId, now, preview: true }, this.unsubscribeUrl(key, s, messageId), compiled.globals);
+    return renderTemplate(compiled, scope, catalogueFactory(ex), { sync: !needsAsync(compiled) });
   }
 
   /** The one entry point: see `send` below. */
@@ -435,9 +441,11 @@ export class Messaging {
         });
         const unsubscribeUrl = this.unsubscribeUrl(key, settings, messageId);
         try {
-          const scope = this.context({ ctx: this.ctx, tx, profile, template, data: req.data ?? {}, messageId, now, preview: false }, unsubscribeUrl);
-          const r = await renderTemplate(this.compiledTemplate(template), scope, catalogueFactory(tx));
-          const extra: Record<string, unknown> = { unsubscribe_url: unsubscribeUrl };
+          const compiled = this.compiledTemplate(template);
+          const scope = this.context({ ctx: this.ctx, tx, profile, template, data: req.data ?? {}, messageId, now, preview: false }, unsubscribeUrl, compiled.globals);
+          // The text part of HTML is derived again when needed (delivery, listing): not stored twice.
+          const r = await renderTemplate(compiled, scope, catalogueFactory(tx), { sync: !needsAsync(compiled), deriveText: false });
+          const extra: Record<string, unknown> = { unsubscribe_url: unsubscribeUrl, format: template.format };
           for (const k of ['from', 'preheader', 'title', 'url', 'parse_mode', 'sms'] as const) if (r[k] !== undefined && r[k] !== null) extra[k] = r[k];
           if (!template.transactional) {
             const list = recent.get(profile.id) ?? [];
@@ -448,7 +456,7 @@ export class Messaging {
             ...base,
             subject: r.subject,
             body: r.body,
-            text_body: r.text === r.body ? null : r.text,
+            text_body: r.textDerived || r.text === r.body ? null : r.text,
             extra,
             due_at: when.at,
             scheduled_at: when.at,
@@ -547,14 +555,10 @@ export class Messaging {
   async deliverDue(limit: number, now: Date): Promise<number> {
     const s = await this.settings();
     const maxAttempts = s.retry?.max_attempts ?? DEFAULT_MAX_ATTEMPTS;
-    const { claimed, outbox } = await this.db.transaction().execute(async (tx) => {
-      const claimed = await claimDueMessages(tx, now, limit, new Date(now.getTime() + LEASE_MS));
-      const outbox = claimed.filter((m) => m.provider === 'outbox' || !m.channel_id);
-      await recordOutcomes(tx, outbox.map((m) => ({ id: m.id, status: 'sent', reason: null, response: { provider: 'outbox', stored: true } })), now);
-      return { claimed, outbox };
-    });
+    const claimed = await this.db.transaction().execute((tx) => claimDueMessages(tx, now, limit, new Date(now.getTime() + LEASE_MS)));
     if (!claimed.length) return 0;
-    const external = claimed.filter((m) => !(m.provider === 'outbox' || !m.channel_id));
+    const outbox = claimed.filter((m) => m.status === 'sent');
+    const external = await getMessages(this.db, claimed.filter((m) => m.status !== 'sent').map((m) => m.id));
     const outcomes: DeliveryOutcome[] = [];
     await mapLimit(external, 16, async (m) => {
       const adapter = await this.adapterFor(m.channel_id!).catch(() => null);
@@ -570,7 +574,7 @@ export class Messaging {
     });
     const changed = new Set(await recordOutcomes(this.db, outcomes, this.ctx.clock.now()));
     const events: EventInput[] = [];
-    const eventOf = (m: MessageRow, name: string, reason?: string | null): EventInput => ({
+    const eventOf = (m: ClaimedMessage, name: string, reason?: string | null): EventInput => ({
       profile: { id: m.profile_id },
       name,
       event_id: `${name}:${m.id}`,
@@ -629,6 +633,22 @@ export class Messaging {
   }
 }
 
+/** Templates that read an async provider (or use the catalogue helpers) render asynchronously; the rest synchronously, which is faster. */
+function needsAsync(t: CompiledTemplate): boolean {
+  for (const p of providers.values()) if (p.async && t.globals.has(p.name)) return true;
+  const src = [t.source.compiled_body, t.source.subject, t.source.preheader, t.source.title, t.source.url].join(' ');
+  return /products_by_ids|products_in_category/.test(src);
+}
+
+/** The plain-text part of a stored message: stored for text channels, derived from the HTML for email. */
+export function messageText(m: Pick<MessageRow, 'channel' | 'body' | 'text_body' | 'extra'>): string {
+  if (m.text_body !== null && m.text_body !== undefined) return m.text_body;
+  const body = m.body ?? '';
+  if (m.extra?.format === 'text' && m.channel !== 'telegram') return body;
+  if (m.channel === 'email' || (m.channel === 'telegram' && m.extra?.parse_mode === 'HTML')) return /<[a-z!/]/i.test(body) ? plainTextOf(body) : body;
+  return body;
+}
+
 function toOutgoing(m: MessageRow): OutgoingMessage {
   return {
     id: m.id,
@@ -636,7 +656,7 @@ function toOutgoing(m: MessageRow): OutgoingMessage {
     to: m.to_address ?? '',
     subject: m.subject,
     body: m.body ?? '',
-    text: m.text_body ?? m.body ?? '',
+    text: messageText(m),
     extra: m.extra ?? {},
     unsubscribeUrl: m.transactional ? null : ((m.extra?.unsubscribe_url as string | undefined) ?? null),
   };

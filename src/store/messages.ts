@@ -38,16 +38,53 @@ export interface MessageRow {
 
 export type NewMessage = Omit<MessageRow, 'attempts' | 'provider_response' | 'updated_at' | 'sent_at'>;
 
-/** Writes messages in the caller's transaction; a dedupe key seen before writes nothing (its id is not returned). */
+const COLUMN_TYPES: [keyof NewMessage, string][] = [
+  ['id', 'uuid'],
+  ['profile_id', 'uuid'],
+  ['template_id', 'uuid'],
+  ['channel', 'text'],
+  ['channel_id', 'uuid'],
+  ['provider', 'text'],
+  ['to_address', 'text'],
+  ['subject', 'text'],
+  ['body', 'text'],
+  ['text_body', 'text'],
+  ['extra', 'jsonb'],
+  ['transactional', 'boolean'],
+  ['status', 'text'],
+  ['reason', 'text'],
+  ['deferred_reason', 'text'],
+  ['due_at', 'timestamptz'],
+  ['scheduled_at', 'timestamptz'],
+  ['dedupe_key', 'text'],
+  ['scenario_id', 'uuid'],
+  ['scenario_version', 'integer'],
+  ['node_id', 'text'],
+  ['instance_id', 'uuid'],
+  ['campaign_id', 'text'],
+  ['created_at', 'timestamptz'],
+];
+
+function columnValue(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (v !== null && typeof v === 'object') return JSON.stringify(v);
+  return v ?? null;
+}
+
+/**
+ * Writes messages in the caller's transaction, in one statement (one array per column); a dedupe key seen
+ * before writes nothing, and its id is not in the returned set.
+ */
 export async function insertMessages(ex: Executor, rows: NewMessage[]): Promise<Set<string>> {
   if (!rows.length) return new Set();
-  const inserted = await ex
-    .insertInto('messages')
-    .values(rows.map((r) => ({ ...r, extra: JSON.stringify(r.extra), updated_at: r.created_at })))
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .execute();
-  return new Set(inserted.map((r) => r.id));
+  const names = sql.join(COLUMN_TYPES.map(([c]) => sql.ref(c)));
+  const arrays = sql.join(COLUMN_TYPES.map(([c, t]) => sql`${sql.val(rows.map((r) => columnValue(r[c])))}::${sql.raw(t)}[]`));
+  const inserted = await sql<{ id: string }>`
+    INSERT INTO messages (${names}, updated_at)
+    SELECT t.*, t.created_at FROM unnest(${arrays}) AS t(${names})
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id`.execute(ex);
+  return new Set(inserted.rows.map((r) => r.id));
 }
 
 export async function messagesByDedupeKeys(ex: Executor, keys: string[]): Promise<MessageRow[]> {
@@ -88,20 +125,40 @@ export async function lockProfiles(ex: Executor, profileIds: string[]): Promise<
   await sql`SELECT id FROM profiles WHERE id = ANY(${sql.val(profileIds)}::uuid[]) ORDER BY id FOR UPDATE`.execute(ex);
 }
 
+/** What the delivery loop needs of a claimed message before it reads the content (outbox messages need none). */
+export type ClaimedMessage = Pick<
+  MessageRow,
+  'id' | 'profile_id' | 'channel' | 'channel_id' | 'provider' | 'template_id' | 'attempts' | 'status' | 'scenario_id' | 'scenario_version' | 'node_id' | 'instance_id' | 'campaign_id'
+>;
+
 /**
- * Claims due queued messages (FOR UPDATE SKIP LOCKED) and leases them: their next due time moves to
+ * Claims due queued messages (FOR UPDATE SKIP LOCKED) in one statement. Outbox messages (no channel) are
+ * delivered by this very update: stored as sent. The others are leased: their next due time moves to
  * `leaseUntil`, so a worker that dies mid-delivery leaves them to be taken again after the lease.
  */
-export async function claimDueMessages(ex: Executor, now: Date, limit: number, leaseUntil: Date): Promise<MessageRow[]> {
-  const r = await sql<MessageRow>`
-    UPDATE messages m SET attempts = m.attempts + 1, due_at = ${leaseUntil}, updated_at = ${now}
+export async function claimDueMessages(ex: Executor, now: Date, limit: number, leaseUntil: Date): Promise<ClaimedMessage[]> {
+  const r = await sql<ClaimedMessage>`
+    UPDATE messages m SET
+      attempts = m.attempts + 1,
+      status = CASE WHEN m.channel_id IS NULL THEN 'sent' ELSE m.status END,
+      sent_at = CASE WHEN m.channel_id IS NULL THEN ${now}::timestamptz ELSE m.sent_at END,
+      reason = CASE WHEN m.channel_id IS NULL THEN NULL ELSE m.reason END,
+      provider_response = CASE WHEN m.channel_id IS NULL THEN '{"provider":"outbox","stored":true}'::jsonb ELSE m.provider_response END,
+      due_at = CASE WHEN m.channel_id IS NULL THEN NULL ELSE ${leaseUntil}::timestamptz END,
+      updated_at = ${now}
     FROM (
       SELECT id FROM messages WHERE due_at <= ${now} AND status = 'queued'
       ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
     ) d
     WHERE m.id = d.id
-    RETURNING m.*`.execute(ex);
+    RETURNING m.id, m.profile_id, m.channel, m.channel_id, m.provider, m.template_id, m.attempts, m.status,
+      m.scenario_id, m.scenario_version, m.node_id, m.instance_id, m.campaign_id`.execute(ex);
   return r.rows;
+}
+
+export async function getMessages(ex: Executor, ids: string[]): Promise<MessageRow[]> {
+  if (!ids.length) return [];
+  return (await ex.selectFrom('messages').selectAll().where('id', 'in', ids).execute()) as MessageRow[];
 }
 
 export interface DeliveryOutcome {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { pageOf } from '../../domain/cursor.js';
 import { isUuid, parseProfileRef, type ProfileRefInput } from '../../domain/profiles/ref.js';
-import { MESSAGE_DELIVERY_TASK, messaging, SendError } from '../../engine/messaging.js';
+import { MESSAGE_DELIVERY_TASK, messageText, messaging, SendError } from '../../engine/messaging.js';
 import { getMessage, listMessages, type MessageRow } from '../../store/messages.js';
 import { findProfile } from '../../store/profiles.js';
 import { cursorAfter } from '../pagination.js';
@@ -20,7 +20,7 @@ export function messageView(m: MessageRow) {
     to: m.to_address,
     subject: m.subject,
     body: m.body,
-    text: m.text_body ?? m.body,
+    text: messageText(m),
     status: m.status,
     reason: m.reason,
     deferred_reason: m.deferred_reason,

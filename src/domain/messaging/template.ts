@@ -55,7 +55,7 @@ const clampLimit = (n: unknown) => Math.max(1, Math.min(CATALOGUE_LIMIT, Number.
  * The one Liquid engine: strict parsing (unknown tags and filters are errors at save time), lenient
  * rendering (a missing variable renders empty unless `default` gives a value).
  */
-export const liquid = new Liquid({ strictFilters: true, strictVariables: false, ownPropertyOnly: true, cache: false });
+export const liquid = new Liquid({ strictFilters: true, strictVariables: false, ownPropertyOnly: true, cache: false, timezoneOffset: 0 });
 
 // `{{ text | json_escape }}`: the text escaped for use inside a JSON string (HTTP provider body templates).
 liquid.registerFilter('json_escape', (v: unknown) => JSON.stringify(String(v ?? '')).slice(1, -1));
@@ -80,6 +80,8 @@ export interface TemplateError {
 export interface CompiledTemplate {
   source: TemplateSource;
   parts: Partial<Record<TemplateField, Template[]>>;
+  /** Top-level names the template reads (`profile`, `promo`, …): providers it does not read need not run. */
+  globals: Set<string>;
 }
 
 function liquidMessage(err: unknown): string {
@@ -107,7 +109,16 @@ export function compileTemplate(src: TemplateSource): CompiledTemplate | Templat
       errors.push({ field, message: liquidMessage(err) });
     }
   }
-  return errors.length ? errors : { source: src, parts };
+  if (errors.length) return errors;
+  const globals = new Set<string>();
+  for (const part of Object.values(parts)) {
+    try {
+      for (const name of liquid.globalVariablesSync(part)) globals.add(name);
+    } catch {
+      // static analysis is an optimisation only
+    }
+  }
+  return { source: src, parts, globals };
 }
 
 /** Checks the Liquid of the fields as written (before MJML compilation), so positions point into the author's text. */
@@ -130,6 +141,8 @@ export interface Rendered {
   body: string;
   /** Plain text: derived from the HTML for email, the body itself for text channels. */
   text: string;
+  /** Whether `text` was derived from HTML (then it need not be stored: it can be derived again). */
+  textDerived?: boolean;
   preheader?: string | null;
   from?: string | null;
   title?: string | null;
@@ -166,13 +179,19 @@ export function withPreheader(html: string, preheader: string): string {
  * Renders a compiled template against a scope (`profile`, `data`, `promo`, `loyalty`, `unsubscribe_url`, …).
  * Values in the scope may be promises or Drops: they are resolved only when the template reads them.
  */
-export async function renderTemplate(t: CompiledTemplate, scope: object, catalogue: CatalogueReader = emptyCatalogue): Promise<Rendered> {
-  const opts = { globals: { __catalogue: catalogue } };
+export async function renderTemplate(
+  t: CompiledTemplate,
+  scope: object,
+  catalogue: CatalogueReader = emptyCatalogue,
+  opts: { sync?: boolean; deriveText?: boolean } = {},
+): Promise<Rendered> {
+  const renderOpts = { globals: { __catalogue: catalogue } };
   const out: Partial<Record<TemplateField, string>> = {};
   for (const field of TEMPLATE_FIELDS) {
     const part = t.parts[field];
-    if (part) out[field] = await liquid.render(part, scope, opts);
+    if (part) out[field] = opts.sync ? liquid.renderSync(part, scope, renderOpts) : await liquid.render(part, scope, renderOpts);
   }
+  const derive = opts.deriveText ?? true;
   const src = t.source;
   const body = out.body ?? '';
   const subject = out.subject !== undefined ? out.subject.trim() : null;
@@ -182,7 +201,8 @@ export async function renderTemplate(t: CompiledTemplate, scope: object, catalog
       return {
         subject,
         body: html,
-        text: src.format === 'text' ? body : plainTextOf(html),
+        text: src.format === 'text' ? body : derive ? plainTextOf(html) : '',
+        textDerived: src.format !== 'text',
         preheader: out.preheader?.trim() ?? null,
         from: out.from?.trim() || null,
       };
@@ -192,7 +212,7 @@ export async function renderTemplate(t: CompiledTemplate, scope: object, catalog
     case 'push':
       return { subject: subject ?? out.title?.trim() ?? null, body, text: body, title: (out.title ?? out.subject)?.trim() ?? null, url: out.url?.trim() || null };
     case 'telegram':
-      return { subject: null, body, text: src.parse_mode === 'HTML' ? plainTextOf(body) : body, parse_mode: src.parse_mode ?? null };
+      return { subject: null, body, text: src.parse_mode === 'HTML' && derive ? plainTextOf(body) : body, textDerived: src.parse_mode === 'HTML', parse_mode: src.parse_mode ?? null };
     default:
       return { subject, body, text: body };
   }
