@@ -243,8 +243,16 @@ export class Messaging {
     return value;
   }
 
+  private keyAnnounced = false;
+  /** The installation key (see channels/secrets.ts); the first call says where it comes from. */
   async key(): Promise<Buffer> {
-    return secretKey(this.db, this.ctx.clock.now());
+    const key = await secretKey(this.db, this.ctx.clock.now());
+    if (!this.keyAnnounced) {
+      this.keyAnnounced = true;
+      if (!process.env.RETENTA_SECRET_KEY)
+        this.ctx.log.info('RETENTA_SECRET_KEY is not set: channel secrets and unsubscribe links use a key generated once and kept in the database');
+    }
+    return key;
   }
 
   publicUrl(s: MessagingSettings): string {
@@ -522,7 +530,13 @@ export class Messaging {
     const hit = this.adapters.get(row.id);
     if (hit && hit.stamp === stamp) return hit.adapter;
     if (hit) await hit.adapter.close().catch(() => undefined);
-    const secrets = row.secrets ? decryptSecret<Record<string, unknown>>(await this.key(), row.secrets) : {};
+    let secrets: Record<string, unknown> = {};
+    try {
+      secrets = row.secrets ? decryptSecret<Record<string, unknown>>(await this.key(), row.secrets) : {};
+    } catch {
+      this.ctx.log.error({ channel: row.id }, 'channel secrets do not decrypt with the current key (was RETENTA_SECRET_KEY changed?)');
+      return null;
+    }
     const config = { ...row.config, ...secrets };
     let adapter: ChannelAdapter;
     switch (row.provider) {

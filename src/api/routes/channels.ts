@@ -50,7 +50,7 @@ function masked(value: unknown): unknown {
 
 export function channelView(row: ChannelRow, secrets: Record<string, unknown>) {
   const config: Record<string, unknown> = { ...row.config };
-  for (const [k, v] of Object.entries(secrets)) config[k] = masked(v);
+  for (const [k, v] of Object.entries(secrets)) config[k] = k === 'secrets' ? v : masked(v);
   return {
     id: row.id,
     name: row.name,
@@ -67,7 +67,15 @@ export function channelRoutes(app: FastifyInstance, ctx: AppContext) {
   const tags = ['channels'];
   const m = messaging(ctx);
 
-  const secretsOf = async (row: ChannelRow) => (row.secrets ? decryptSecret<Record<string, unknown>>(await m.key(), row.secrets) : {});
+  // Secrets that no longer decrypt (the key changed) show as unreadable instead of failing the request.
+  const secretsOf = async (row: ChannelRow): Promise<Record<string, unknown>> => {
+    if (!row.secrets) return {};
+    try {
+      return decryptSecret<Record<string, unknown>>(await m.key(), row.secrets);
+    } catch {
+      return { secrets: 'unreadable with the current RETENTA_SECRET_KEY; set them again' };
+    }
+  };
 
   async function toRow(id: string, b: Body, previous?: ChannelRow): Promise<Omit<ChannelRow, 'created_at' | 'updated_at'>> {
     const errors: FieldError[] = [];
