@@ -640,6 +640,19 @@ export class Messaging {
     return { channel: m.channel, profile_id: m.profile_id };
   }
 
+  /**
+   * A subscription change made through the API: stored, and when it unsubscribes, an `unsubscribed`
+   * event on the timeline exactly as the unsubscribe page records it.
+   */
+  async changeSubscription(profileId: string, channel: string, status: string, source: string): Promise<{ previous: string | null } | null> {
+    const now = this.ctx.clock.now();
+    const before = await this.db.transaction().execute((tx) => setSubscription(tx, profileId, channel, status, now));
+    if (before === undefined) return null;
+    if (status === 'unsubscribed' && before !== 'unsubscribed')
+      await ingestEvents(this.ctx, [{ profile: { id: profileId }, name: 'unsubscribed', properties: { channel, source, previous_status: before } }]);
+    return { previous: before };
+  }
+
   async close(): Promise<void> {
     const all = [...this.adapters.values()];
     this.adapters.clear();

@@ -52,4 +52,18 @@ describeEachDatabase('unsubscribe link', (h) => {
     expect((await h().get(`/api/v1/profiles/${p}`)).body.subscriptions.sms).toBe('unsubscribed');
     await h().request('PUT', '/api/v1/settings/messaging', { body: {} });
   });
+
+  it('changes a subscription through the API and records an unsubscribe on the timeline the same way', async () => {
+    const p = await makeProfile(h(), { email: 'api-sub@example.com', subscriptions: { email: 'subscribed' } });
+    const r = await h().request('PUT', `/api/v1/profiles/${p}/subscriptions/email`, { body: { status: 'unsubscribed' } });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ profile_id: p, channel: 'email', status: 'unsubscribed', previous_status: 'subscribed' });
+    expect((await h().get(`/api/v1/profiles/${p}`)).body.subscriptions.email).toBe('unsubscribed');
+    await h().request('PUT', `/api/v1/profiles/${p}/subscriptions/email`, { body: { status: 'unsubscribed' } });
+    const events = (await h().get(`/api/v1/profiles/${p}/timeline`)).body.items.filter((e: { title: string }) => e.title === 'unsubscribed');
+    expect(events).toHaveLength(1);
+    expect(events[0].data).toMatchObject({ channel: 'email', source: 'api', previous_status: 'subscribed' });
+    expect((await h().request('PUT', `/api/v1/profiles/${p}/subscriptions/fax`, { body: { status: 'subscribed' } })).status).toBe(400);
+    expect((await h().request('PUT', '/api/v1/profiles/0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b/subscriptions/sms', { body: { status: 'subscribed' } })).status).toBe(404);
+  });
 });

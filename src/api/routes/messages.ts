@@ -8,7 +8,7 @@ import { findProfile } from '../../store/profiles.js';
 import { cursorAfter } from '../pagination.js';
 import { badRequest, notFound, unprocessable } from '../problem.js';
 import { IdParams } from '../schemas/common.js';
-import { MessageListQuery, SendBody } from '../schemas/messaging.js';
+import { MessageListQuery, SendBody, SubscriptionBody, SubscriptionParams } from '../schemas/messaging.js';
 
 export function messageView(m: MessageRow) {
   return {
@@ -97,6 +97,25 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext) {
         if (e instanceof SendError) throw sendErrorProblem(e);
         throw e;
       }
+    },
+  );
+
+  app.put(
+    '/profiles/:id/subscriptions/:channel',
+    {
+      schema: {
+        tags: ['profiles'],
+        summary: 'Change one channel subscription; unsubscribing records an unsubscribed event as the unsubscribe page does',
+        params: SubscriptionParams,
+        body: SubscriptionBody,
+      },
+    },
+    async (req) => {
+      const { id, channel } = req.params as { id: string; channel: string };
+      const { status } = req.body as { status: string };
+      const r = await messaging(ctx).changeSubscription(id, channel, status, 'api');
+      if (!r) throw notFound('Profile');
+      return { profile_id: id, channel, status, previous_status: r.previous };
     },
   );
 }

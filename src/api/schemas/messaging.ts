@@ -168,3 +168,9 @@ export const DeliveryListQuery = Type.Object({
 });
 
 export const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
+
+export const SubscriptionParams = Type.Object({ id: Uuid, channel: lit(['email', 'sms', 'push', 'telegram'] as const) });
+export const SubscriptionBody = Type.Object(
+  { status: lit(['subscribed', 'unsubscribed', 'pending', 'suppressed'] as const) },
+  { additionalProperties: false },
+);
