@@ -19,6 +19,7 @@ import { messageRoutes } from './routes/messages.js';
 import { hookRoutes } from './routes/hooks.js';
 import { settingsRoutes } from './routes/settings.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
+import { registerStatic } from './static.js';
 
 export type Api = FastifyInstance;
 export type Routes = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
@@ -92,6 +93,7 @@ export async function buildServer(ctx: AppContext): Promise<Api> {
 
   await app.register(async (scope) => healthRoutes(scope, ctx));
   await app.register(async (scope) => unsubscribeRoutes(scope, ctx));
+  await registerStatic(app);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(
     async (v1) => {

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import { createApp, type App } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../store/db.js';
+import { createScratchDatabase } from '../store/scratch.js';
 
 export type BenchDb = 'pglite' | 'postgres';
 export interface BenchContext {
@@ -26,25 +25,9 @@ export async function benchDatabase(kind: BenchDb): Promise<{ database: Database
     return { database, dataDir, drop: async () => (await database.close(), await rm(dataDir, { recursive: true, force: true })) };
   }
   const base = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `retenta_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: u.toString(), poolSize: 16 });
-  return {
-    database,
-    url: u.toString(),
-    async drop() {
-      await database.close();
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  const scratch = await createScratchDatabase(base, 'retenta_bench');
+  const database = await openDatabase({ databaseUrl: scratch.url, poolSize: 16 });
+  return { database, url: scratch.url, drop: async () => (await database.close(), await scratch.drop()) };
 }
 
 /** A whole Retenta process (API + worker) on a bench database, listening on a free loopback port. */

@@ -2,12 +2,14 @@ import type { Bench, BenchDb } from './harness.js';
 import { httpNoopBench } from './http-noop.js';
 import { eventsBench } from './events.js';
 import { sendBench } from './send.js';
+import { profileImportBench } from './profile-import.js';
 
 /** Every benchmark `npm run bench -- NAME [--db pglite|postgres]` can run. Each module adds its line. */
 const benches: Record<string, Bench> = {
   'http-noop': httpNoopBench,
   events: eventsBench,
   send: sendBench,
+  'profile-import': profileImportBench,
 };
 
 export async function runBench(name: string | undefined, db: string): Promise<void> {

@@ -4,7 +4,7 @@ import type { Clock } from '../domain/clock.js';
 import { normalizeEmail, normalizePhone } from '../domain/profiles/contact.js';
 import { SUBSCRIPTION_STATUSES } from '../domain/profiles/subscriptions.js';
 import type { Db } from '../store/db.js';
-import { ProfileConflict, upsertProfile, type ProfileInput } from '../store/profiles.js';
+import { ProfileConflict, upsertProfile, upsertProfiles, type ProfileInput } from '../store/profiles.js';
 
 export type MatchKey = 'email' | 'phone' | 'external_id';
 export interface ImportOptions {
@@ -21,7 +21,7 @@ export interface ImportResult {
   errors_truncated?: boolean;
 }
 
-const BATCH = 500;
+const BATCH = 1000;
 const MAX_ERRORS = 1000;
 const TARGET_RE = /^(email|phone|external_id|subscriptions\.(email|sms|push|telegram)|fields\.[^.\s][^\s]{0,99})$/;
 
@@ -103,6 +103,7 @@ export async function importProfiles(
       columns: true,
       bom: true,
       skip_empty_lines: true,
+      skip_records_with_empty_values: true,
       relax_column_count: true,
       trim: false,
       delimiter: opts.delimiter ?? ',',
@@ -118,21 +119,14 @@ export async function importProfiles(
     const rows = batch;
     batch = [];
     try {
-      const outcomes = await db.transaction().execute(async (tx) => {
-        const out: (boolean | string)[] = [];
-        for (const r of rows) {
-          try {
-            out.push((await upsertProfile(tx, r.input, clock.now())).created);
-          } catch (e) {
-            if (e instanceof ProfileConflict) out.push(e.message);
-            else throw e;
-          }
-        }
-        return out;
+      const outcomes = await db.transaction().execute((tx) => upsertProfiles(tx, rows.map((r) => r.input), clock.now()));
+      outcomes.forEach((o, i) => {
+        if (o.kind === 'conflict') fail(rows[i].row, `the ${o.field} belongs to another profile`);
+        else if (o.kind === 'created') result.created++;
+        else result.updated++;
       });
-      outcomes.forEach((o, i) => (typeof o === 'string' ? fail(rows[i].row, o) : o ? result.created++ : result.updated++));
     } catch {
-      // Something in the batch broke the transaction (a race on a unique value): redo it row by row.
+      // A concurrent writer took a unique value in between: redo the batch row by row.
       for (const r of rows) {
         try {
           const { created } = await db.transaction().execute((tx) => upsertProfile(tx, r.input, clock.now()));

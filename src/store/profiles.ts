@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { mergeFields, type Fields } from '../domain/profiles/fields.js';
-import { decideMatch, type Identifiers } from '../domain/profiles/match.js';
+import { planBatch, type BatchPlan, type ProfileState, type RowWrite } from '../domain/profiles/batch.js';
 import type { ProfileRef } from '../domain/profiles/ref.js';
 import type { Executor } from './db.js';
 import { newId } from './ids.js';
@@ -17,14 +17,7 @@ export interface Profile {
 }
 
 /** A profile write with identifiers normalised by the caller (see domain/profiles/contact.ts). */
-export interface ProfileInput {
-  email?: string | null;
-  email_norm?: string | null;
-  phone?: string | null;
-  external_id?: string | null;
-  fields?: Fields;
-  subscriptions?: Record<string, string>;
-}
+export type ProfileInput = RowWrite;
 
 export class ProfileConflict extends Error {
   constructor(
@@ -68,41 +61,52 @@ export async function listProfiles(ex: Executor, limit: number, after?: string):
  * Throws ProfileConflict when an identifier belongs to another profile.
  */
 export async function upsertProfile(ex: Executor, input: ProfileInput, now: Date): Promise<{ profile: Profile; created: boolean }> {
-  const ids: Identifiers = { external_id: input.external_id, email_norm: input.email_norm, phone: input.phone };
-  const candidates = await ex
-    .selectFrom('profiles')
-    .select(['id', 'external_id', 'email_norm', 'phone'])
-    .where('erased_at', 'is', null)
-    .where((eb) =>
-      eb.or([
-        ...(ids.external_id ? [eb('external_id', '=', ids.external_id)] : []),
-        ...(ids.email_norm ? [eb('email_norm', '=', ids.email_norm)] : []),
-        ...(ids.phone ? [eb('phone', '=', ids.phone)] : []),
-      ]),
-    )
-    .execute();
-  const decision = decideMatch(ids, candidates);
-  if (decision.kind === 'conflict') throw new ProfileConflict(decision.field, decision.otherId);
-  if (decision.kind === 'update') {
-    const profile = await updateProfile(ex, decision.id, input, now);
-    return { profile: profile!, created: false };
+  const [outcome] = await upsertProfiles(ex, [input], now);
+  if (outcome.kind === 'conflict') throw new ProfileConflict(outcome.field, '');
+  const profile = await getProfile(ex, outcome.id);
+  return { profile: profile!, created: outcome.kind === 'created' };
+}
+
+/**
+ * Upserts many rows with three statements: the stored profiles they may match (locked), one insert of
+ * the new ones and one update of the changed ones. Rows are applied in order (see planBatch); a row whose
+ * identifier belongs to another profile comes back as a conflict and changes nothing.
+ */
+export async function upsertProfiles(ex: Executor, rows: ProfileInput[], now: Date): Promise<BatchPlan['outcomes']> {
+  const values = (k: 'external_id' | 'email_norm' | 'phone') => [...new Set(rows.map((r) => r[k]).filter((v): v is string => !!v))];
+  const storedRows = await sql<ProfileState>`
+    SELECT id, email, email_norm, phone, external_id, fields, subscriptions FROM profiles
+    WHERE erased_at IS NULL AND (external_id = ANY(${values('external_id')}::text[])
+      OR email_norm = ANY(${values('email_norm')}::text[]) OR phone = ANY(${values('phone')}::text[]))
+    FOR UPDATE`.execute(ex);
+  const plan = planBatch(rows, storedRows.rows, newId);
+  const cols = (list: ProfileState[]) => [
+    sql.val(list.map((p) => p.id)),
+    sql.val(list.map((p) => p.email)),
+    sql.val(list.map((p) => p.email_norm ?? null)),
+    sql.val(list.map((p) => p.phone ?? null)),
+    sql.val(list.map((p) => p.external_id ?? null)),
+    sql.val(list.map((p) => JSON.stringify(p.fields))),
+    sql.val(list.map((p) => JSON.stringify(p.subscriptions))),
+  ];
+  if (plan.updates.length) {
+    const [id, email, emailNorm, phone, ext, fields, subs] = cols(plan.updates);
+    await sql`
+      UPDATE profiles AS p SET email = u.email, email_norm = u.email_norm, phone = u.phone, external_id = u.external_id,
+        fields = u.fields, subscriptions = u.subscriptions, updated_at = ${now}
+      FROM unnest(${id}::uuid[], ${email}::text[], ${emailNorm}::text[], ${phone}::text[], ${ext}::text[], ${fields}::jsonb[], ${subs}::jsonb[])
+        AS u(id, email, email_norm, phone, external_id, fields, subscriptions)
+      WHERE p.id = u.id`.execute(ex);
   }
-  const row = await ex
-    .insertInto('profiles')
-    .values({
-      id: newId(),
-      email: input.email ?? null,
-      email_norm: input.email_norm ?? null,
-      phone: input.phone ?? null,
-      external_id: input.external_id ?? null,
-      fields: JSON.stringify(mergeFields({}, input.fields)),
-      subscriptions: JSON.stringify(input.subscriptions ?? {}),
-      created_at: now,
-      updated_at: now,
-    })
-    .returning(COLUMNS)
-    .executeTakeFirstOrThrow();
-  return { profile: row as Profile, created: true };
+  if (plan.creates.length) {
+    const [id, email, emailNorm, phone, ext, fields, subs] = cols(plan.creates);
+    await sql`
+      INSERT INTO profiles (id, email, email_norm, phone, external_id, fields, subscriptions, created_at, updated_at)
+      SELECT id, email, email_norm, phone, external_id, fields, subscriptions, ${now}, ${now}
+      FROM unnest(${id}::uuid[], ${email}::text[], ${emailNorm}::text[], ${phone}::text[], ${ext}::text[], ${fields}::jsonb[], ${subs}::jsonb[])
+        AS u(id, email, email_norm, phone, external_id, fields, subscriptions)`.execute(ex);
+  }
+  return plan.outcomes;
 }
 
 /** Partial update: identifiers given replace (null clears), fields and subscriptions merge. Locks the row. */

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/store/db.js';
+import { createScratchDatabase } from '../../src/store/scratch.js';
 
 /** Where a suite can run: the embedded PGlite always, a PostgreSQL server when one answers. */
 export interface DbTarget {
@@ -40,24 +40,7 @@ export const pgliteTarget: DbTarget = {
 };
 
 /** Makes a randomly named database on the server; `drop` closes every connection and drops it. */
-export async function createServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `retenta_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+export const createServerDatabase = () => createScratchDatabase(serverUrl, 'retenta_test');
 
 export const postgresTarget: DbTarget = {
   name: 'postgres',
