@@ -5,9 +5,12 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { Bus } from './engine/bus.js';
+import { hookDeliveryTask } from './engine/tasks/hook-delivery.js';
 import { idempotencyExpiryTask } from './engine/tasks/idempotency-expiry.js';
 import { loyaltyTasks } from './engine/tasks/loyalty.js';
+import { messageDeliveryTask } from './engine/tasks/message-delivery.js';
 import { WorkLoop } from './engine/work-loop.js';
+import { messaging } from './engine/messaging.js';
 import { openDatabase, type Database } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { ensureBootstrapToken } from './store/tokens.js';
@@ -44,6 +47,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   work.add(idempotencyExpiryTask(ctx.db));
   for (const t of loyaltyTasks(ctx)) work.add(t);
+  work.add(messageDeliveryTask(ctx));
+  work.add(hookDeliveryTask(ctx));
+  await messaging(ctx).key();
 
   let server: Api | null = null;
   let createdToken: string | null = null;

@@ -15,13 +15,19 @@ import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { loyaltyRoutes } from './routes/loyalty.js';
 import { marketRoutes } from './routes/market.js';
+import { templateRoutes } from './routes/templates.js';
+import { channelRoutes } from './routes/channels.js';
+import { messageRoutes } from './routes/messages.js';
+import { hookRoutes } from './routes/hooks.js';
+import { settingsRoutes } from './routes/settings.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { registerStatic } from './static.js';
 
 export type Api = FastifyInstance;
 export type Routes = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 /** Every resource's routes, mounted under /api/v1. Each later module adds its line. */
-const resources: Routes[] = [tokenRoutes, profileRoutes, eventRoutes, jobRoutes, marketRoutes, loyaltyRoutes];
+const resources: Routes[] = [tokenRoutes, profileRoutes, eventRoutes, jobRoutes, marketRoutes, loyaltyRoutes, templateRoutes, channelRoutes, messageRoutes, hookRoutes, settingsRoutes];
 
 const PART_PREFIX: Record<string, string> = { body: '', querystring: 'query', params: 'params', headers: 'header' };
 
@@ -88,6 +94,7 @@ export async function buildServer(ctx: AppContext): Promise<Api> {
   registerIdempotency(app, ctx);
 
   await app.register(async (scope) => healthRoutes(scope, ctx));
+  await app.register(async (scope) => unsubscribeRoutes(scope, ctx));
   await registerStatic(app);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(

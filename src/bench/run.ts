@@ -3,6 +3,7 @@ import { httpNoopBench } from './http-noop.js';
 import { eventsBench } from './events.js';
 import { ledgerBench } from './ledger.js';
 import { productImportBench } from './product-import.js';
+import { sendBench } from './send.js';
 import { profileImportBench } from './profile-import.js';
 
 /** Every benchmark `npm run bench -- NAME [--db pglite|postgres]` can run. Each module adds its line. */
@@ -11,6 +12,7 @@ const benches: Record<string, Bench> = {
   events: eventsBench,
   ledger: ledgerBench,
   'product-import': productImportBench,
+  send: sendBench,
   'profile-import': profileImportBench,
 };
 

@@ -65,6 +65,107 @@ export interface MigrationsTable {
   applied_at: Timestamp;
 }
 
+export interface MessageTemplatesTable {
+  id: string;
+  name: string;
+  channel: string;
+  format: string;
+  subject: string | null;
+  preheader: string | null;
+  from_address: string | null;
+  title: string | null;
+  url: string | null;
+  parse_mode: string | null;
+  body: string;
+  compiled_body: string;
+  transactional: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MessageChannelsTable {
+  id: string;
+  name: string;
+  type: string;
+  provider: string;
+  config: Json;
+  secrets: string | null;
+  is_default: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MessagesTable {
+  id: string;
+  profile_id: string;
+  template_id: string | null;
+  channel: string;
+  channel_id: string | null;
+  provider: string;
+  to_address: string | null;
+  subject: string | null;
+  body: string | null;
+  text_body: string | null;
+  extra: Json;
+  transactional: boolean;
+  status: string;
+  reason: string | null;
+  deferred_reason: string | null;
+  attempts: Generated<number>;
+  due_at: Timestamp | null;
+  scheduled_at: Timestamp;
+  provider_response: Json<object> | null;
+  dedupe_key: string;
+  scenario_id: string | null;
+  scenario_version: number | null;
+  node_id: string | null;
+  instance_id: string | null;
+  campaign_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface AppSettingsTable {
+  key: string;
+  value: Json<object>;
+  updated_at: Timestamp;
+}
+
+export interface AppSecretsTable {
+  name: string;
+  value: string;
+  created_at: Timestamp;
+}
+
+export interface ActionHooksTable {
+  id: string;
+  name: string | null;
+  events: string[];
+  target_type: string;
+  target: Json;
+  secrets: string | null;
+  active: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface HookDeliveriesTable {
+  id: string;
+  hook_id: string;
+  event_id: string;
+  event_type: string;
+  event_date: Timestamp;
+  profile_id: string;
+  event_data: Json;
+  status: string;
+  attempts: Generated<number>;
+  due_at: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
 /** The whole schema as Kysely sees it. Each later module adds its tables here. */
 export interface DB {
   api_tokens: ApiTokensTable;
@@ -73,4 +174,11 @@ export interface DB {
   events: EventsTable;
   jobs: JobsTable;
   retenta_migrations: MigrationsTable;
+  message_templates: MessageTemplatesTable;
+  message_channels: MessageChannelsTable;
+  messages: MessagesTable;
+  app_settings: AppSettingsTable;
+  app_secrets: AppSecretsTable;
+  action_hooks: ActionHooksTable;
+  hook_deliveries: HookDeliveriesTable;
 }

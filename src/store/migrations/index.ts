@@ -1,5 +1,6 @@
 import core from './0001_core.js';
 import marketLoyalty from './0003_market_loyalty.js';
+import messaging from './0004_messaging.js';
 
 /**
  * Every migration, in order. Each is plain SQL that runs unchanged on PGlite and on a PostgreSQL server.
@@ -8,4 +9,5 @@ import marketLoyalty from './0003_market_loyalty.js';
 export const migrations: { name: string; sql: string }[] = [
   { name: '0001_core', sql: core },
   { name: '0003_market_loyalty', sql: marketLoyalty },
+  { name: '0004_messaging', sql: messaging },
 ];

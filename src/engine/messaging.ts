@@ -1,0 +1,720 @@
+import type { AppContext } from '../context.js';
+import { httpProviderAdapter, type HttpProviderConfig } from '../channels/http-provider.js';
+import { decryptSecret, secretKey } from '../channels/secrets.js';
+import { smtpAdapter, type SmtpConfig } from '../channels/smtp.js';
+import { telegramAdapter, type TelegramConfig } from '../channels/telegram.js';
+import type { ChannelAdapter, OutgoingMessage } from '../channels/types.js';
+import { durationMs, parseDuration } from '../domain/duration.js';
+import { decideSendTime, type FrequencyCap, type QuietHours } from '../domain/messaging/schedule.js';
+import { signUnsubscribeToken, verifyUnsubscribeToken } from '../domain/messaging/unsubscribe.js';
+import {
+  compileTemplate,
+  emptyCatalogue,
+  LazyDrop,
+  plainTextOf,
+  renderTemplate,
+  type CatalogueReader,
+  type CompiledTemplate,
+  type Rendered,
+  type TemplateChannel,
+  type TemplateFormat,
+} from '../domain/messaging/template.js';
+import { isUuid, parseProfileRef, type ProfileRefInput } from '../domain/profiles/ref.js';
+import { getChannel, getSetting, listChannels, type ChannelRow } from '../store/channels.js';
+import type { Db, Executor } from '../store/db.js';
+import { newId } from '../store/ids.js';
+import {
+  claimDueMessages,
+  getMessage,
+  getMessages,
+  insertMessages,
+  lockProfiles,
+  messagesByDedupeKeys,
+  recentSends,
+  recipientProfiles,
+  recordOutcomes,
+  setSubscription,
+  type ClaimedMessage,
+  type DeliveryOutcome,
+  type MessageRow,
+  type NewMessage,
+  type RecipientProfile,
+} from '../store/messages.js';
+import { findProfile } from '../store/profiles.js';
+import { getTemplates, type TemplateRow } from '../store/templates.js';
+import { ingestEvents, type EventInput } from './ingest.js';
+
+export const MESSAGE_DELIVERY_TASK = 'message-delivery';
+export const MESSAGING_SETTINGS_KEY = 'messaging';
+
+/** `PUT /settings/messaging`. */
+export interface MessagingSettings {
+  frequency_cap?: FrequencyCap | null;
+  quiet_hours?: QuietHours | null;
+  /** Base URL of this installation as recipients reach it (unsubscribe links). */
+  public_url?: string | null;
+  /** Where the unsubscribe page redirects; without it a plain confirmation page is shown. */
+  unsubscribe_landing_url?: string | null;
+  retry?: { max_attempts?: number; backoff?: string } | null;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_BACKOFF = 'PT30S';
+const MAX_BACKOFF_MS = 6 * 3_600_000;
+const LEASE_MS = 5 * 60_000;
+
+/** Where a send comes from: every message names its scenario, version, node and instance, or its campaign. */
+export interface SendOrigin {
+  scenario_id?: string;
+  scenario_version?: number;
+  node_id?: string;
+  instance_id?: string;
+  campaign_id?: string;
+  /** Makes the send idempotent: a second send with the same key writes nothing and answers the first message. */
+  dedupe_key?: string;
+}
+
+export interface SendRequest {
+  /** A profile id, a profile reference, or a profile row already read in this transaction. */
+  profile: string | ProfileRefInput | RecipientProfile;
+  /** A template id or a template row. */
+  template: string | TemplateRow;
+  /** A channel id, a channel type (`email`, …) or nothing (the template's channel): its default channel, else the outbox. */
+  channel?: string;
+  /** Launch data, `{{ data.* }}` in templates. */
+  data?: Record<string, unknown>;
+  origin?: SendOrigin;
+  /** Require an explicit `subscribed` status (default: true, false for transactional templates). */
+  require_subscription?: boolean;
+}
+
+export interface SendResult {
+  message_id: string;
+  status: 'queued' | 'suppressed' | 'skipped' | 'failed';
+  reason: string | null;
+  scheduled_at: Date;
+  /** The dedupe key had been used: this is the earlier message. */
+  duplicate: boolean;
+}
+
+export class SendError extends Error {
+  constructor(
+    readonly code: 'unknown-profile' | 'unknown-template' | 'unknown-channel' | 'channel-mismatch',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a context provider gets to build its part of the template context. */
+export interface ContextInput {
+  ctx: AppContext;
+  tx: Executor;
+  profile: RecipientProfile;
+  template: TemplateRow;
+  data: Record<string, unknown>;
+  messageId: string;
+  now: Date;
+  /** True for `POST /templates/{id}/render`: providers must not change anything (e.g. issue no code). */
+  preview: boolean;
+}
+
+/** One top-level name in the template context (`profile`, `data`, `promo`, `loyalty`, …). Values may be promises or Drops. */
+export interface ContextProvider {
+  name: string;
+  /** True when the value may hold promises (e.g. a code issued on access): templates reading it render asynchronously. */
+  async?: boolean;
+  provide(input: ContextInput): unknown;
+}
+
+/**
+ * Promo codes: `{{ promo.<pool or template name> }}` issues the profile's code through the promo module.
+ * The promo module replaces this provider with `registerContextProvider({name: 'promo', …})`; until then
+ * every `promo.*` renders empty.
+ */
+export const promoContextPlaceholder: ContextProvider = { name: 'promo', async: true, provide: () => new LazyDrop(() => '') };
+
+/**
+ * Loyalty: `{{ loyalty.balance }}`, `{{ loyalty.tier }}`, `{{ loyalty.programs.<id>.balance }}`. The loyalty
+ * module replaces this provider; until then every `loyalty.*` renders empty.
+ */
+export const loyaltyContextPlaceholder: ContextProvider = { name: 'loyalty', provide: () => ({}) };
+
+const builtInProviders: ContextProvider[] = [
+  {
+    name: 'profile',
+    provide: ({ profile }) => ({
+      id: profile.id,
+      email: profile.email,
+      phone: profile.phone,
+      external_id: profile.external_id,
+      fields: profile.fields ?? {},
+      subscriptions: profile.subscriptions ?? {},
+      created_at: new Date(profile.created_at).toISOString(),
+    }),
+  },
+  { name: 'data', provide: ({ data }) => data },
+  promoContextPlaceholder,
+  loyaltyContextPlaceholder,
+];
+
+const providers = new Map<string, ContextProvider>(builtInProviders.map((p) => [p.name, p]));
+
+/** Adds or replaces a template context provider (promo and loyalty modules call this at start-up). */
+export function registerContextProvider(p: ContextProvider): void {
+  providers.set(p.name, p);
+}
+
+type CatalogueFactory = (tx: Executor) => CatalogueReader;
+let catalogueFactory: CatalogueFactory = () => emptyCatalogue;
+/** The market module hands its catalogue here; until then the catalogue helpers list nothing. */
+export function registerCatalogue(factory: CatalogueFactory): void {
+  catalogueFactory = factory;
+}
+
+const ADDRESS: Record<string, (p: RecipientProfile) => string | null> = {
+  email: (p) => p.email,
+  sms: (p) => p.phone,
+  push: (p) => (typeof p.fields?.push_token === 'string' ? p.fields.push_token : null),
+  telegram: (p) => {
+    const v = p.fields?.telegram_chat_id;
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
+  },
+  webhook: (p) => p.id,
+};
+
+/** Recipients' addresses per channel: email and phone from the profile, push token and Telegram chat id from its fields. */
+export function addressOf(channel: string, p: RecipientProfile): string | null {
+  return ADDRESS[channel]?.(p) ?? null;
+}
+
+interface ResolvedChannel {
+  type: string;
+  channel_id: string | null;
+  provider: string;
+}
+
+function fromRow(t: TemplateRow): CompiledTemplate {
+  const c = compileTemplate({
+    channel: t.channel as TemplateChannel,
+    format: t.format as TemplateFormat,
+    subject: t.subject,
+    preheader: t.preheader,
+    from: t.from_address,
+    title: t.title,
+    url: t.url,
+    parse_mode: t.parse_mode,
+    body: t.body,
+    compiled_body: t.compiled_body,
+  });
+  if (Array.isArray(c)) throw new Error(`template ${t.id} does not parse: ${c.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+  return c;
+}
+
+const CACHE_MS = 2_000;
+
+/** The messaging engine of one process: the send pipeline, delivery, unsubscribe. Get it with `messaging(ctx)`. */
+export class Messaging {
+  private settingsCache: { value: MessagingSettings; at: number } | null = null;
+  private channelsCache: { rows: ChannelRow[]; at: number } | null = null;
+  private compiled = new Map<string, { stamp: number; template: CompiledTemplate }>();
+  private templateRows = new Map<string, { row: TemplateRow; at: number }>();
+  private adapters = new Map<string, { stamp: number; adapter: ChannelAdapter }>();
+  private wakePending = false;
+
+  constructor(readonly ctx: AppContext) {}
+
+  get db(): Db {
+    return this.ctx.db;
+  }
+
+  /** Forgets cached settings, templates and channels (after a change through the API). */
+  invalidate(): void {
+    this.settingsCache = null;
+    this.channelsCache = null;
+    this.templateRows.clear();
+  }
+
+  async settings(ex: Executor = this.db): Promise<MessagingSettings> {
+    const t = Date.now();
+    if (this.settingsCache && t - this.settingsCache.at < CACHE_MS) return this.settingsCache.value;
+    const value = (await getSetting<MessagingSettings>(ex, MESSAGING_SETTINGS_KEY)) ?? {};
+    this.settingsCache = { value, at: t };
+    return value;
+  }
+
+  private keyAnnounced = false;
+  /** The installation key (see channels/secrets.ts); the first call says where it comes from. */
+  async key(): Promise<Buffer> {
+    const key = await secretKey(this.db, this.ctx.clock.now());
+    if (!this.keyAnnounced) {
+      this.keyAnnounced = true;
+      if (!process.env.RETENTA_SECRET_KEY)
+        this.ctx.log.info('RETENTA_SECRET_KEY is not set: channel secrets and unsubscribe links use a key generated once and kept in the database');
+    }
+    return key;
+  }
+
+  publicUrl(s: MessagingSettings): string {
+    const base = s.public_url || process.env.RETENTA_PUBLIC_URL || `http://${this.ctx.config.host}:${this.ctx.config.port}`;
+    return base.replace(/\/+$/, '');
+  }
+
+  unsubscribeUrl(key: Buffer, s: MessagingSettings, messageId: string): string {
+    return `${this.publicUrl(s)}/u/${signUnsubscribeToken(key, messageId)}`;
+  }
+
+  compiledTemplate(row: TemplateRow): CompiledTemplate {
+    const stamp = new Date(row.updated_at).getTime();
+    const hit = this.compiled.get(row.id);
+    if (hit && hit.stamp === stamp) return hit.template;
+    const template = fromRow(row);
+    this.compiled.set(row.id, { stamp, template });
+    return template;
+  }
+
+  private async channels(ex: Executor): Promise<ChannelRow[]> {
+    const t = Date.now();
+    if (this.channelsCache && t - this.channelsCache.at < CACHE_MS) return this.channelsCache.rows;
+    const rows = await listChannels(ex);
+    this.channelsCache = { rows, at: t };
+    return rows;
+  }
+
+  private async templates(ex: Executor, ids: string[]): Promise<Map<string, TemplateRow>> {
+    const t = Date.now();
+    const out = new Map<string, TemplateRow>();
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
+      const hit = this.templateRows.get(id);
+      if (hit && t - hit.at < CACHE_MS) out.set(id, hit.row);
+      else missing.push(id);
+    }
+    for (const row of await getTemplates(ex, missing)) {
+      this.templateRows.set(row.id, { row, at: t });
+      out.set(row.id, row);
+    }
+    return out;
+  }
+
+  async resolveChannel(ex: Executor, requested: string | undefined, templateChannel: string): Promise<ResolvedChannel> {
+    const rows = await this.channels(ex);
+    if (requested && isUuid(requested)) {
+      const row = rows.find((r) => r.id === requested) ?? (await getChannel(ex, requested));
+      if (!row) throw new SendError('unknown-channel', `no channel ${requested}`);
+      if (row.type !== templateChannel) throw new SendError('channel-mismatch', `channel ${requested} is ${row.type}, the template is for ${templateChannel}`);
+      return { type: row.type, channel_id: row.provider === 'outbox' ? null : row.id, provider: row.provider };
+    }
+    if (requested && requested !== templateChannel && requested !== 'outbox')
+      throw new SendError('channel-mismatch', `the template is for ${templateChannel}, not ${requested}`);
+    if (requested === 'outbox') return { type: templateChannel, channel_id: null, provider: 'outbox' };
+    const def = [...rows].reverse().find((r) => r.type === templateChannel && r.is_default) ?? [...rows].reverse().find((r) => r.type === templateChannel);
+    return def && def.provider !== 'outbox' ? { type: def.type, channel_id: def.id, provider: def.provider } : { type: templateChannel, channel_id: null, provider: 'outbox' };
+  }
+
+  /** The template context: the registered providers the template reads, plus `unsubscribe_url` and `message`. */
+  context(input: ContextInput, unsubscribeUrl: string, reads?: Set<string>): Record<string, unknown> {
+    const scope: Record<string, unknown> = {};
+    for (const p of providers.values()) if (!reads || reads.has(p.name)) scope[p.name] = p.provide(input);
+    scope.unsubscribe_url = unsubscribeUrl;
+    scope.message = { id: input.messageId };
+    return scope;
+  }
+
+  /** Renders a template for a profile without sending (the preview). */
+  async preview(ex: Executor, template: TemplateRow, profile: RecipientProfile, data: Record<string, unknown>): Promise<Rendered> {
+    const [key, s] = await Promise.all([this.key(), this.settings(ex)]);
+    const messageId = newId();
+    const now = this.ctx.clock.now();
+    const compiled = this.compiledTemplate(template);
+    const scope = this.context({ ctx: this.ctx, tx: ex, profile, template, data, messageId, now, preview: true }, this.unsubscribeUrl(key, s, messageId), compiled.globals);
+    return renderTemplate(compiled, scope, catalogueFactory(ex), { sync: !needsAsync(compiled) });
+  }
+
+  /** The one entry point: see `send` below. */
+  async send(tx: Executor, req: SendRequest): Promise<SendResult> {
+    return (await this.sendMany(tx, [req]))[0];
+  }
+
+  /**
+   * The send pipeline for a batch, in the caller's transaction: resolve profile, template and channel,
+   * check the subscription, decide the send time (frequency cap, quiet hours), render, and write the
+   * message rows (the transactional outbox). Delivery happens after commit, in the delivery task.
+   */
+  async sendMany(tx: Executor, reqs: SendRequest[]): Promise<SendResult[]> {
+    const now = this.ctx.clock.now();
+    const [key, settings] = await Promise.all([this.key(), this.settings(tx)]);
+
+    // Profiles
+    const ids: (string | null)[] = [];
+    const given = new Map<string, RecipientProfile>();
+    for (const r of reqs) {
+      if (typeof r.profile === 'string') ids.push(r.profile);
+      else if ('fields' in r.profile && 'subscriptions' in r.profile && typeof (r.profile as RecipientProfile).id === 'string') {
+        given.set((r.profile as RecipientProfile).id, r.profile as RecipientProfile);
+        ids.push((r.profile as RecipientProfile).id);
+      } else {
+        const ref = parseProfileRef(r.profile as ProfileRefInput);
+        if (typeof ref === 'string') throw new SendError('unknown-profile', ref);
+        const p = await findProfile(tx, ref);
+        if (!p) throw new SendError('unknown-profile', 'no such profile');
+        given.set(p.id, p as RecipientProfile);
+        ids.push(p.id);
+      }
+    }
+    const toLoad = [...new Set(ids.filter((id): id is string => id !== null && !given.has(id)))];
+    const loaded = await recipientProfiles(tx, toLoad);
+    for (const [id, p] of given) loaded.set(id, p);
+
+    // Templates
+    const templates = await this.templates(
+      tx,
+      reqs.filter((r) => typeof r.template === 'string').map((r) => r.template as string),
+    );
+    for (const r of reqs) if (typeof r.template !== 'string') templates.set(r.template.id, r.template);
+
+    // Dedupe keys already used
+    const keys = reqs.map((r) => r.origin?.dedupe_key).filter((k): k is string => !!k);
+    const earlier = new Map((await messagesByDedupeKeys(tx, keys)).map((m) => [m.dedupe_key, m]));
+
+    // Frequency cap: serialise on the profiles and read their recent sends
+    const cap = settings.frequency_cap && parseDuration(settings.frequency_cap.per) ? settings.frequency_cap : null;
+    const capped = cap ? [...new Set(ids.filter((id): id is string => !!id && loaded.has(id)))].sort() : [];
+    let recent = new Map<string, Date[]>();
+    if (cap && capped.length) {
+      await lockProfiles(tx, capped);
+      recent = await recentSends(tx, capped, new Date(now.getTime() - durationMs(cap.per)));
+    }
+
+    const results: SendResult[] = [];
+    const rows: NewMessage[] = [];
+    const seenKeys = new Map<string, number>();
+    for (let i = 0; i < reqs.length; i++) {
+      const req = reqs[i];
+      const profile = loaded.get(ids[i] ?? '');
+      if (!profile) throw new SendError('unknown-profile', `no profile ${ids[i]}`);
+      const templateId = typeof req.template === 'string' ? req.template : req.template.id;
+      const template = templates.get(templateId);
+      if (!template) throw new SendError('unknown-template', `no template ${templateId}`);
+      const dedupeKey = req.origin?.dedupe_key;
+      const prior = dedupeKey ? earlier.get(dedupeKey) : undefined;
+      if (prior) {
+        results.push({ message_id: prior.id, status: prior.status === 'sent' ? 'queued' : (prior.status as SendResult['status']), reason: prior.reason, scheduled_at: new Date(prior.scheduled_at), duplicate: true });
+        continue;
+      }
+      if (dedupeKey && seenKeys.has(dedupeKey)) {
+        results.push({ ...results[seenKeys.get(dedupeKey)!], duplicate: true });
+        continue;
+      }
+      const channel = await this.resolveChannel(tx, req.channel, template.channel);
+      const messageId = newId();
+      const origin = req.origin ?? {};
+      const base: NewMessage = {
+        id: messageId,
+        profile_id: profile.id,
+        template_id: template.id,
+        channel: channel.type,
+        channel_id: channel.channel_id,
+        provider: channel.provider,
+        to_address: addressOf(channel.type, profile),
+        subject: null,
+        body: null,
+        text_body: null,
+        extra: {},
+        transactional: template.transactional,
+        status: 'queued',
+        reason: null,
+        deferred_reason: null,
+        due_at: null,
+        scheduled_at: now,
+        dedupe_key: dedupeKey ?? `message:${messageId}`,
+        scenario_id: origin.scenario_id ?? null,
+        scenario_version: origin.scenario_version ?? null,
+        node_id: origin.node_id ?? null,
+        instance_id: origin.instance_id ?? null,
+        campaign_id: origin.campaign_id ?? null,
+        created_at: now,
+      };
+      const refusal = this.refusal(channel.type, profile, template, req, base.to_address);
+      if (refusal) {
+        rows.push({ ...base, status: refusal.status, reason: refusal.reason });
+      } else {
+        const when = decideSendTime({
+          now,
+          recent: recent.get(profile.id) ?? [],
+          transactional: template.transactional,
+          profileTimezone: profile.fields?.timezone as string | undefined,
+          frequencyCap: cap,
+          quietHours: settings.quiet_hours ?? null,
+        });
+        const unsubscribeUrl = this.unsubscribeUrl(key, settings, messageId);
+        try {
+          const compiled = this.compiledTemplate(template);
+          const scope = this.context({ ctx: this.ctx, tx, profile, template, data: req.data ?? {}, messageId, now, preview: false }, unsubscribeUrl, compiled.globals);
+          // The text part of HTML is derived again when needed (delivery, listing): not stored twice.
+          const r = await renderTemplate(compiled, scope, catalogueFactory(tx), { sync: !needsAsync(compiled), deriveText: false });
+          const extra: Record<string, unknown> = { unsubscribe_url: unsubscribeUrl, format: template.format };
+          for (const k of ['from', 'preheader', 'title', 'url', 'parse_mode', 'sms'] as const) if (r[k] !== undefined && r[k] !== null) extra[k] = r[k];
+          if (!template.transactional) {
+            const list = recent.get(profile.id) ?? [];
+            list.push(when.at);
+            recent.set(profile.id, list);
+          }
+          rows.push({
+            ...base,
+            subject: r.subject,
+            body: r.body,
+            text_body: r.textDerived || r.text === r.body ? null : r.text,
+            extra,
+            due_at: when.at,
+            scheduled_at: when.at,
+            deferred_reason: when.reason,
+            reason: when.deferred ? `deferred until ${when.at.toISOString()}: ${when.reason}` : null,
+          });
+        } catch (err) {
+          rows.push({ ...base, status: 'failed', reason: `render error: ${(err as Error).message}` });
+        }
+      }
+      const row = rows[rows.length - 1];
+      if (dedupeKey) seenKeys.set(dedupeKey, results.length);
+      results.push({ message_id: row.id, status: row.status as SendResult['status'], reason: row.reason, scheduled_at: row.scheduled_at, duplicate: false });
+    }
+
+    const inserted = await insertMessages(tx, rows);
+    if (inserted.size !== rows.length) {
+      // A concurrent send took a dedupe key between our check and our insert: answer with that message.
+      const lost = rows.filter((r) => !inserted.has(r.id));
+      const winners = new Map((await messagesByDedupeKeys(tx, lost.map((r) => r.dedupe_key))).map((m) => [m.dedupe_key, m]));
+      for (const res of results) {
+        const row = lost.find((r) => r.id === res.message_id);
+        const w = row && winners.get(row.dedupe_key);
+        if (w) Object.assign(res, { message_id: w.id, status: w.status === 'sent' ? 'queued' : w.status, reason: w.reason, scheduled_at: new Date(w.scheduled_at), duplicate: true });
+      }
+    }
+    if (rows.some((r) => r.status === 'queued')) this.wakeSoon();
+    return results;
+  }
+
+  private refusal(
+    channel: string,
+    profile: RecipientProfile,
+    template: TemplateRow,
+    req: SendRequest,
+    address: string | null,
+  ): { status: 'skipped' | 'suppressed'; reason: string } | null {
+    if (!address) return { status: 'skipped', reason: `no ${channel} address on the profile` };
+    if (channel === 'webhook') return null;
+    const status = profile.subscriptions?.[channel];
+    if (status === 'suppressed') return { status: 'suppressed', reason: `${channel} is suppressed for this profile` };
+    const require = req.require_subscription ?? !template.transactional;
+    if (!template.transactional && status === 'unsubscribed') return { status: 'skipped', reason: `unsubscribed from ${channel}` };
+    if (require && status !== 'subscribed') return { status: 'skipped', reason: `not subscribed to ${channel} (${status ?? 'no status'})` };
+    return null;
+  }
+
+  /** Wakes the delivery task shortly (after the caller's transaction has most likely committed). */
+  wakeSoon(): void {
+    if (this.wakePending) return;
+    this.wakePending = true;
+    const t = setTimeout(() => {
+      this.wakePending = false;
+      this.ctx.work.announce(MESSAGE_DELIVERY_TASK).catch(() => undefined);
+    }, 5);
+    t.unref?.();
+  }
+
+  private async adapterFor(channelId: string): Promise<ChannelAdapter | null> {
+    const row = (await this.channels(this.db)).find((r) => r.id === channelId) ?? (await getChannel(this.db, channelId));
+    if (!row) return null;
+    const stamp = new Date(row.updated_at).getTime();
+    const hit = this.adapters.get(row.id);
+    if (hit && hit.stamp === stamp) return hit.adapter;
+    if (hit) await hit.adapter.close().catch(() => undefined);
+    let secrets: Record<string, unknown> = {};
+    try {
+      secrets = row.secrets ? decryptSecret<Record<string, unknown>>(await this.key(), row.secrets) : {};
+    } catch {
+      this.ctx.log.error({ channel: row.id }, 'channel secrets do not decrypt with the current key (was RETENTA_SECRET_KEY changed?)');
+      return null;
+    }
+    const config = { ...row.config, ...secrets };
+    let adapter: ChannelAdapter;
+    switch (row.provider) {
+      case 'smtp':
+        adapter = smtpAdapter(config as unknown as SmtpConfig);
+        break;
+      case 'http':
+        adapter = httpProviderAdapter(config as unknown as HttpProviderConfig);
+        break;
+      case 'telegram_bot':
+        adapter = telegramAdapter(config as unknown as TelegramConfig);
+        break;
+      default:
+        return null;
+    }
+    this.adapters.set(row.id, { stamp, adapter });
+    return adapter;
+  }
+
+  private backoffMs(s: MessagingSettings, attempts: number): number {
+    const base = durationMs(s.retry?.backoff && parseDuration(s.retry.backoff) ? s.retry.backoff : DEFAULT_BACKOFF);
+    return Math.min(MAX_BACKOFF_MS, base * 4 ** Math.max(0, attempts - 1));
+  }
+
+  /**
+   * One round of delivery: claims due messages under a lease, stores outbox messages as sent in the same
+   * transaction, hands the rest to their channel (the message id is the dedupe key providers get), records
+   * `sent`, a retry with back-off, or `failed`, and emits `message_sent` / `message_failed`.
+   */
+  async deliverDue(limit: number, now: Date): Promise<number> {
+    const s = await this.settings();
+    const maxAttempts = s.retry?.max_attempts ?? DEFAULT_MAX_ATTEMPTS;
+    const claimed = await this.db.transaction().execute((tx) => claimDueMessages(tx, now, limit, new Date(now.getTime() + LEASE_MS)));
+    if (!claimed.length) return 0;
+    const outbox = claimed.filter((m) => m.status === 'sent');
+    const external = await getMessages(this.db, claimed.filter((m) => m.status !== 'sent').map((m) => m.id));
+    const outcomes: DeliveryOutcome[] = [];
+    await mapLimit(external, 16, async (m) => {
+      const adapter = await this.adapterFor(m.channel_id!).catch(() => null);
+      if (!adapter) {
+        outcomes.push({ id: m.id, status: 'failed', reason: 'the channel no longer exists or cannot be used', response: null });
+        return;
+      }
+      const r = await adapter.deliver(toOutgoing(m));
+      if (r.ok) outcomes.push({ id: m.id, status: 'sent', reason: null, response: r.response });
+      else if (r.retry && m.attempts < maxAttempts)
+        outcomes.push({ id: m.id, status: 'queued', reason: `attempt ${m.attempts} failed: ${r.reason}`, response: r.response, retryAt: new Date(this.ctx.clock.now().getTime() + this.backoffMs(s, m.attempts)) });
+      else outcomes.push({ id: m.id, status: 'failed', reason: `${r.reason} (after ${m.attempts} attempt${m.attempts === 1 ? '' : 's'})`, response: r.response });
+    });
+    const changed = new Set(await recordOutcomes(this.db, outcomes, this.ctx.clock.now()));
+    const events: EventInput[] = [];
+    const eventOf = (m: ClaimedMessage, name: string, reason?: string | null): EventInput => ({
+      profile: { id: m.profile_id },
+      name,
+      event_id: `${name}:${m.id}`,
+      properties: {
+        message_id: m.id,
+        channel: m.channel,
+        provider: m.provider,
+        template_id: m.template_id,
+        ...(m.scenario_id ? { scenario_id: m.scenario_id, scenario_version: m.scenario_version, node_id: m.node_id, instance_id: m.instance_id } : {}),
+        ...(m.campaign_id ? { campaign_id: m.campaign_id } : {}),
+        ...(reason ? { reason } : {}),
+      },
+    });
+    for (const m of outbox) events.push(eventOf(m, 'message_sent'));
+    const byId = new Map(external.map((m) => [m.id, m]));
+    for (const o of outcomes) {
+      if (!changed.has(o.id) || o.status === 'queued') continue;
+      events.push(eventOf(byId.get(o.id)!, o.status === 'sent' ? 'message_sent' : 'message_failed', o.reason));
+    }
+    if (events.length) await ingestEvents(this.ctx, events);
+    return claimed.length;
+  }
+
+  /** The public unsubscribe link: unsubscribes the message's channel, emits `unsubscribed` once. */
+  async unsubscribe(token: string): Promise<{ channel: string; profile_id: string } | null> {
+    const messageId = verifyUnsubscribeToken(await this.key(), token);
+    if (!messageId) return null;
+    const m = await getMessage(this.db, messageId);
+    if (!m) return null;
+    const now = this.ctx.clock.now();
+    const before = await this.db.transaction().execute((tx) => setSubscription(tx, m.profile_id, m.channel, 'unsubscribed', now));
+    if (before === undefined) return null;
+    await ingestEvents(this.ctx, [
+      {
+        profile: { id: m.profile_id },
+        name: 'unsubscribed',
+        event_id: `unsubscribed:${m.id}`,
+        properties: {
+          channel: m.channel,
+          message_id: m.id,
+          template_id: m.template_id,
+          source: 'unsubscribe_link',
+          previous_status: before,
+          ...(m.scenario_id ? { scenario_id: m.scenario_id, node_id: m.node_id } : {}),
+          ...(m.campaign_id ? { campaign_id: m.campaign_id } : {}),
+        },
+      },
+    ]);
+    return { channel: m.channel, profile_id: m.profile_id };
+  }
+
+  /**
+   * A subscription change made through the API: stored, and when it unsubscribes, an `unsubscribed`
+   * event on the timeline exactly as the unsubscribe page records it.
+   */
+  async changeSubscription(profileId: string, channel: string, status: string, source: string): Promise<{ previous: string | null } | null> {
+    const now = this.ctx.clock.now();
+    const before = await this.db.transaction().execute((tx) => setSubscription(tx, profileId, channel, status, now));
+    if (before === undefined) return null;
+    if (status === 'unsubscribed' && before !== 'unsubscribed')
+      await ingestEvents(this.ctx, [{ profile: { id: profileId }, name: 'unsubscribed', properties: { channel, source, previous_status: before } }]);
+    return { previous: before };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.adapters.values()];
+    this.adapters.clear();
+    await Promise.all(all.map((a) => a.adapter.close().catch(() => undefined)));
+  }
+}
+
+/** Templates that read an async provider (or use the catalogue helpers) render asynchronously; the rest synchronously, which is faster. */
+function needsAsync(t: CompiledTemplate): boolean {
+  for (const p of providers.values()) if (p.async && t.globals.has(p.name)) return true;
+  const src = [t.source.compiled_body, t.source.subject, t.source.preheader, t.source.title, t.source.url].join(' ');
+  return /products_by_ids|products_in_category/.test(src);
+}
+
+/** The plain-text part of a stored message: stored for text channels, derived from the HTML for email. */
+export function messageText(m: Pick<MessageRow, 'channel' | 'body' | 'text_body' | 'extra'>): string {
+  if (m.text_body !== null && m.text_body !== undefined) return m.text_body;
+  const body = m.body ?? '';
+  if (m.extra?.format === 'text' && m.channel !== 'telegram') return body;
+  if (m.channel === 'email' || (m.channel === 'telegram' && m.extra?.parse_mode === 'HTML')) return /<[a-z!/]/i.test(body) ? plainTextOf(body) : body;
+  return body;
+}
+
+function toOutgoing(m: MessageRow): OutgoingMessage {
+  return {
+    id: m.id,
+    channel: m.channel,
+    to: m.to_address ?? '',
+    subject: m.subject,
+    body: m.body ?? '',
+    text: messageText(m),
+    extra: m.extra ?? {},
+    unsubscribeUrl: m.transactional ? null : ((m.extra?.unsubscribe_url as string | undefined) ?? null),
+  };
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(workers);
+}
+
+const services = new WeakMap<AppContext, Messaging>();
+
+/** The messaging engine of this process. */
+export function messaging(ctx: AppContext): Messaging {
+  let m = services.get(ctx);
+  if (!m) {
+    m = new Messaging(ctx);
+    services.set(ctx, m);
+  }
+  return m;
+}
+
+/**
+ * The one entry point other modules call inside their transaction, e.g. a scenario's send step:
+ * `await send(ctx, tx, {profile, template, channel, data, origin: {scenario_id, scenario_version, node_id, instance_id, dedupe_key}})`.
+ */
+export function send(ctx: AppContext, tx: Executor, req: SendRequest): Promise<SendResult> {
+  return messaging(ctx).send(tx, req);
+}
+
+export type { RecipientProfile };
