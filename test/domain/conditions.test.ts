@@ -235,7 +235,10 @@ describe('segment reference cycles', () => {
           const st = [...refs(from)];
           while (st.length) {
             const x = st.pop()!;
-            if (!seen.has(x)) (seen.add(x), st.push(...refs(x)));
+            if (!seen.has(x)) {
+              seen.add(x);
+              st.push(...refs(x));
+            }
           }
           return seen;
         };
