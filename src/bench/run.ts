@@ -2,15 +2,17 @@ import type { Bench, BenchDb } from './harness.js';
 import { httpNoopBench } from './http-noop.js';
 import { eventsBench } from './events.js';
 import { profileImportBench } from './profile-import.js';
+import { segmentsBench } from './segments.js';
 
 /** Every benchmark `npm run bench -- NAME [--db pglite|postgres]` can run. Each module adds its line. */
 const benches: Record<string, Bench> = {
   'http-noop': httpNoopBench,
   events: eventsBench,
   'profile-import': profileImportBench,
+  segments: segmentsBench,
 };
 
-export async function runBench(name: string | undefined, db: string): Promise<void> {
+export async function runBench(name: string | undefined, db: string, scale = 1): Promise<void> {
   if (!name || !benches[name]) {
     process.stderr.write(`Usage: npm run bench -- NAME [--db pglite|postgres]\nBenches: ${Object.keys(benches).join(', ')}\n`);
     process.exit(2);
@@ -19,8 +21,13 @@ export async function runBench(name: string | undefined, db: string): Promise<vo
     process.stderr.write('--db must be pglite or postgres\n');
     process.exit(2);
   }
+  if (!(scale > 0)) {
+    process.stderr.write('--scale must be a positive number\n');
+    process.exit(2);
+  }
   await benches[name]({
     db: db as BenchDb,
+    scale,
     report(metric, value, unit) {
       process.stdout.write(`${JSON.stringify({ bench: name, metric, value: Math.round(value * 100) / 100, unit, db })}\n`);
     },

@@ -14,7 +14,7 @@ Usage:
   retenta api              only the HTTP API
   retenta worker           only the worker (scenario steps, timers, deliveries)
   retenta migrate          apply database migrations and exit
-  retenta bench NAME [--db pglite|postgres]   run a benchmark (see README)
+  retenta bench NAME [--db pglite|postgres] [--scale N]   run a benchmark (see README)
 
 Configuration is read from the environment; see the README.`;
 
@@ -64,9 +64,9 @@ async function main(argv: string[]) {
       return;
     }
     case 'bench': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string', default: 'pglite' } } });
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string', default: 'pglite' }, scale: { type: 'string', default: '1' } } });
       const { runBench } = await import('../bench/run.js');
-      return runBench(positionals[0], values.db as string);
+      return runBench(positionals[0], values.db as string, Number(values.scale));
     }
     case undefined:
     case 'help':

@@ -119,6 +119,7 @@ export class SegmentMembership {
   async reevaluate(segmentIds: string[], profileIds: string[]): Promise<{ entered: MemberChange[]; exited: MemberChange[] }> {
     const now = this.ctx.clock.now();
     const sorted = [...new Set(profileIds)].sort();
+    await this.loadIndex();
     segmentIds = segmentIds.filter((id) => this.trees.get(id)?.conditions);
     if (!segmentIds.length) return { entered: [], exited: [] };
     const result = await this.ctx.db.transaction().execute(async (tx) => {

@@ -5,8 +5,10 @@ import type { ConditionNode, LeafNode } from '../domain/conditions/tree.js';
 /**
  * The SQL side of the condition-tree language: a tree becomes one boolean SQL expression built with
  * Kysely's `sql` template. Every value from a condition travels as a bound parameter; only constant SQL
- * written here shapes the query. Each leaf compiles to an expression that is never NULL, so `NOT` is
- * plain boolean negation, as in the in-memory evaluator (domain/conditions).
+ * written here shapes the query. Each leaf compiler must return an expression that is never NULL, so that
+ * `NOT` is plain boolean negation, as in the in-memory evaluator (domain/conditions). Leaves are not
+ * wrapped in COALESCE wholesale: that would hide `IN (subquery)` from the planner's semi-join and
+ * `@>` from the GIN indexes.
  */
 export type SqlBool = RawBuilder<boolean>;
 export type JsonExpr = RawBuilder<unknown>;
@@ -32,7 +34,7 @@ export class SqlCompiler<E> {
     if ('not' in node) return sql<boolean>`(NOT ${this.compile(node.not as ConditionNode, env)})`;
     for (const key of Object.keys(node)) {
       const leaf = this.leaves.get(key);
-      if (leaf) return sql<boolean>`COALESCE(${leaf.compile(node, env)}, false)`;
+      if (leaf) return leaf.compile(node, env);
     }
     throw new Error(`no SQL compiler for condition ${Object.keys(node).join(',')}`);
   }
@@ -59,7 +61,7 @@ export function compileComparison(c: Resolved, v: JsonExpr, containment?: { colu
       const doc = containment.path.reduceRight<unknown>((acc, key) => ({ [key]: acc }), value);
       return sql<boolean>`(${containment.column} @> ${json(doc)})`;
     }
-    return sql<boolean>`(${v} = ${json(value)})`;
+    return sql<boolean>`COALESCE(${v} = ${json(value)}, false)`;
   };
   switch (c.op) {
     case 'exists':
@@ -75,9 +77,9 @@ export function compileComparison(c: Resolved, v: JsonExpr, containment?: { colu
       return c.op === 'eq' ? eq : sql<boolean>`(NOT COALESCE(${eq}, false))`;
     }
     case 'in':
-      return sql<boolean>`(${v} IN (${sql.join(c.values.map(json))}))`;
+      return sql<boolean>`COALESCE(${v} IN (${sql.join(c.values.map(json))}), false)`;
     case 'contains': {
-      const inArray = sql<boolean>`(jsonb_typeof(${v}) = 'array' AND ${v} @> ${json([c.value])})`;
+      const inArray = sql<boolean>`COALESCE(jsonb_typeof(${v}) = 'array' AND ${v} @> ${json([c.value])}, false)`;
       if (typeof c.value !== 'string') return inArray;
       return sql<boolean>`(CASE jsonb_typeof(${v}) WHEN 'string' THEN strpos(${text(v)}, ${c.value}) > 0 WHEN 'array' THEN ${v} @> ${json([c.value])} ELSE false END)`;
     }

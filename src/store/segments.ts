@@ -87,7 +87,7 @@ export const segmentSql: SqlCompiler<SegmentSqlEnv> = new SqlCompiler<SegmentSql
       const e = sql.ref('e');
       const filters: SqlBool[] = [sql<boolean>`${e}.name = ${c.name}`];
       if (c.within) filters.push(sql<boolean>`${e}.occurred_at >= ${windowStart(c.within, env.now)}`);
-      for (const w of c.where) filters.push(sql<boolean>`COALESCE(${compileComparison(resolveComparison(w.comparison, env.now), jsonPath(sql.ref('e.properties'), w.path))}, false)`);
+      for (const w of c.where) filters.push(compileComparison(resolveComparison(w.comparison, env.now), jsonPath(sql.ref('e.properties'), w.path)));
       if (env.scope) filters.push(sql<boolean>`${e}.profile_id = ANY(${env.scope}::uuid[])`);
       return countCondition(() => sql`SELECT ${e}.profile_id FROM events ${e} WHERE ${sql.join(filters, sql` AND `)}`, c.count);
     },
