@@ -3,16 +3,15 @@ import type { AppContext } from '../context.js';
 import type { ConditionNode } from '../domain/conditions/tree.js';
 import { dependencyIndex } from '../domain/segments/index-of-dependencies.js';
 import type { SegmentRef } from '../domain/segments/leaves.js';
-import type { Tx } from '../store/db.js';
+import type { Executor, Tx } from '../store/db.js';
 import {
   addMembers,
   claimDueRefreshes,
-  evaluateForProfiles,
+  evaluateWithMembership,
   membershipCondition,
   referencedSegments,
   removeMembers,
   segmentGraph,
-  storedMemberships,
   syncMembers,
   type MemberChange,
 } from '../store/segments.js';
@@ -115,33 +114,36 @@ export class SegmentMembership {
       for (let i = 0; i < profiles.length; i += CHUNK) await this.reevaluate(segments, profiles.slice(i, i + CHUNK));
   }
 
-  /** The narrow re-evaluation: a few profiles × a few segments, one query, then the membership diff. */
+  /**
+   * The narrow re-evaluation: a few profiles × a few segments in one read query. Only when membership
+   * changes does it lock the profiles, check again and write the difference, in one transaction.
+   */
   async reevaluate(segmentIds: string[], profileIds: string[]): Promise<{ entered: MemberChange[]; exited: MemberChange[] }> {
     const now = this.ctx.clock.now();
     const sorted = [...new Set(profileIds)].sort();
     await this.loadIndex();
-    segmentIds = segmentIds.filter((id) => this.trees.get(id)?.conditions);
-    if (!segmentIds.length) return { entered: [], exited: [] };
-    const result = await this.ctx.db.transaction().execute(async (tx) => {
-      // serialise with other re-evaluations of the same profiles (in any process)
-      await sql`SELECT id FROM profiles WHERE id = ANY(${sorted}::uuid[]) ORDER BY id FOR NO KEY UPDATE`.execute(tx);
-      const conds = [];
-      for (const id of segmentIds) {
-        const tree = this.trees.get(id)!.conditions as ConditionNode;
-        const segments = await referencedSegments(tx, tree);
-        conds.push(membershipCondition({ id, type: 'dynamic', conditions: tree }, { now, scope: sorted, segments }));
-      }
-      const truth = await evaluateForProfiles(tx, conds, sorted);
-      const stored = await storedMemberships(tx, segmentIds, sorted);
+    segmentIds = segmentIds.filter((id) => this.trees.get(id)?.type === 'dynamic' && this.trees.get(id)?.conditions);
+    if (!segmentIds.length || !sorted.length) return { entered: [], exited: [] };
+    const conds = segmentIds.map((id) =>
+      membershipCondition({ id, type: 'dynamic', conditions: this.trees.get(id)!.conditions }, { now, scope: sorted, segments: this.trees }),
+    );
+    const diff = async (ex: Executor) => {
+      const state = await evaluateWithMembership(ex, conds, segmentIds, sorted);
       const enter: MemberChange[] = [];
       const exit: MemberChange[] = [];
-      for (const p of sorted)
+      for (const [p, { truth, stored }] of state)
         segmentIds.forEach((s, i) => {
-          const should = truth.get(p)![i];
-          const is = stored.has(`${s}|${p}`);
-          if (should && !is) enter.push({ segment_id: s, profile_id: p });
-          if (!should && is) exit.push({ segment_id: s, profile_id: p });
+          if (truth[i] && !stored.has(s)) enter.push({ segment_id: s, profile_id: p });
+          if (!truth[i] && stored.has(s)) exit.push({ segment_id: s, profile_id: p });
         });
+      return { enter, exit };
+    };
+    const first = await diff(this.ctx.db);
+    if (!first.enter.length && !first.exit.length) return { entered: [], exited: [] };
+    const result = await this.ctx.db.transaction().execute(async (tx) => {
+      // serialise with other writers of the same profiles' memberships (in any process), then look again
+      await sql`SELECT id FROM profiles WHERE id = ANY(${sorted}::uuid[]) ORDER BY id FOR NO KEY UPDATE`.execute(tx);
+      const { enter, exit } = await diff(tx);
       return { entered: await addMembers(tx, enter, now), exited: await removeMembers(tx, exit) };
     });
     await this.record(result.entered, result.exited);

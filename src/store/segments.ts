@@ -243,6 +243,29 @@ export async function evaluateForProfiles(ex: Executor, conds: SqlBool[], profil
   return out;
 }
 
+/**
+ * For a few profiles: the truth of each segment's condition and the segments among `segmentIds` each is
+ * stored as a member of, in one query. Erased or unknown profiles match nothing.
+ */
+export async function evaluateWithMembership(
+  ex: Executor,
+  conds: SqlBool[],
+  segmentIds: string[],
+  profileIds: string[],
+): Promise<Map<string, { truth: boolean[]; stored: Set<string> }>> {
+  const out = new Map<string, { truth: boolean[]; stored: Set<string> }>();
+  if (!profileIds.length) return out;
+  const cols = conds.length ? sql`, ${sql.join(conds.map((c, i) => sql`(p.id IS NOT NULL AND ${c}) AS ${sql.ref(`c${i}`)}`))}` : sql``;
+  const r = await sql<Record<string, unknown>>`
+    SELECT x.id::text AS id,
+      ARRAY(SELECT m.segment_id::text FROM segment_members m WHERE m.profile_id = x.id AND m.segment_id = ANY(${segmentIds}::uuid[])) AS stored
+      ${cols}
+    FROM unnest(${profileIds}::uuid[]) AS x(id) LEFT JOIN profiles p ON p.id = x.id AND p.erased_at IS NULL`.execute(ex);
+  for (const row of r.rows)
+    out.set(row.id as string, { truth: conds.map((_, i) => row[`c${i}`] === true), stored: new Set(row.stored as string[]) });
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Membership
 
