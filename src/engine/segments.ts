@@ -2,12 +2,12 @@ import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { ConditionNode } from '../domain/conditions/tree.js';
 import { dependencyIndex } from '../domain/segments/index-of-dependencies.js';
-import type { SegmentRef } from '../domain/segments/leaves.js';
+import { segmentLanguage, type SegmentRef } from '../domain/segments/leaves.js';
 import type { Executor, Tx } from '../store/db.js';
 import {
   addMembers,
   claimDueRefreshes,
-  evaluateWithMembership,
+  loadEvaluationState,
   membershipCondition,
   referencedSegments,
   removeMembers,
@@ -115,27 +115,32 @@ export class SegmentMembership {
   }
 
   /**
-   * The narrow re-evaluation: a few profiles × a few segments in one read query. Only when membership
-   * changes does it lock the profiles, check again and write the difference, in one transaction.
+   * The narrow re-evaluation: a few profiles × a few segments. One query loads the profiles, their events
+   * of the names those segments ask about and their memberships; the trees are evaluated in memory (the
+   * same evaluator the differential tests hold equal to the SQL). Only when membership changes does it
+   * lock the profiles, look again and write the difference, in one transaction.
    */
   async reevaluate(segmentIds: string[], profileIds: string[]): Promise<{ entered: MemberChange[]; exited: MemberChange[] }> {
     const now = this.ctx.clock.now();
     const sorted = [...new Set(profileIds)].sort();
-    await this.loadIndex();
-    segmentIds = segmentIds.filter((id) => this.trees.get(id)?.type === 'dynamic' && this.trees.get(id)?.conditions);
+    const index = await this.loadIndex();
+    const trees = this.trees;
+    segmentIds = segmentIds.filter((id) => trees.get(id)?.type === 'dynamic' && trees.get(id)?.conditions);
     if (!segmentIds.length || !sorted.length) return { entered: [], exited: [] };
-    const conds = segmentIds.map((id) =>
-      membershipCondition({ id, type: 'dynamic', conditions: this.trees.get(id)!.conditions }, { now, scope: sorted, segments: this.trees }),
-    );
+    const wanted = new Set(segmentIds);
+    const names = [...index].filter(([dep, segs]) => dep.startsWith('event:') && [...segs].some((s) => wanted.has(s))).map(([dep]) => dep.slice(6));
+    const lookup = (id: string) => trees.get(id);
+    const isStatic = (id: string) => trees.get(id)?.type === 'static';
     const diff = async (ex: Executor) => {
-      const state = await evaluateWithMembership(ex, conds, segmentIds, sorted);
+      const state = await loadEvaluationState(ex, sorted, names, isStatic);
       const enter: MemberChange[] = [];
       const exit: MemberChange[] = [];
-      for (const [p, { truth, stored }] of state)
-        segmentIds.forEach((s, i) => {
-          if (truth[i] && !stored.has(s)) enter.push({ segment_id: s, profile_id: p });
-          if (!truth[i] && stored.has(s)) exit.push({ segment_id: s, profile_id: p });
-        });
+      for (const [p, { facts, memberships }] of state)
+        for (const s of segmentIds) {
+          const should = facts !== null && segmentLanguage.evaluate(trees.get(s)!.conditions!, { now, facts, segment: lookup });
+          if (should && !memberships.has(s)) enter.push({ segment_id: s, profile_id: p });
+          if (!should && memberships.has(s)) exit.push({ segment_id: s, profile_id: p });
+        }
       return { enter, exit };
     };
     const first = await diff(this.ctx.db);

@@ -266,6 +266,47 @@ export async function evaluateWithMembership(
   return out;
 }
 
+/**
+ * What the in-memory evaluator needs about a few profiles, in one query: the profile, its events of the
+ * given names, and every segment it is stored as a member of. `facts` is null for an erased or unknown
+ * profile.
+ */
+export async function loadEvaluationState(
+  ex: Executor,
+  profileIds: string[],
+  eventNames: string[],
+  isStatic: (segmentId: string) => boolean,
+): Promise<Map<string, { facts: ProfileFacts | null; memberships: Set<string> }>> {
+  const r = await sql<ProfileFacts['profile'] & { x: string; events: { n: string; p: Record<string, unknown>; t: number }[] | null; memberships: string[] }>`
+    SELECT x.id::text AS x, p.id, p.email, p.phone, p.external_id, p.fields, p.subscriptions, p.created_at, p.updated_at,
+      (SELECT jsonb_agg(jsonb_build_object('n', e.name, 'p', e.properties, 't', floor(extract(epoch FROM e.occurred_at) * 1000)))
+         FROM events e WHERE e.profile_id = x.id AND e.name = ANY(${eventNames}::text[])) AS events,
+      ARRAY(SELECT m.segment_id::text FROM segment_members m WHERE m.profile_id = x.id) AS memberships
+    FROM unnest(${profileIds}::uuid[]) AS x(id) LEFT JOIN profiles p ON p.id = x.id AND p.erased_at IS NULL`.execute(ex);
+  const out = new Map<string, { facts: ProfileFacts | null; memberships: Set<string> }>();
+  for (const row of r.rows) {
+    const memberships = new Set(row.memberships);
+    const facts: ProfileFacts | null = row.id
+      ? {
+          profile: {
+            id: row.id,
+            email: row.email,
+            phone: row.phone,
+            external_id: row.external_id,
+            fields: row.fields,
+            subscriptions: row.subscriptions,
+            created_at: new Date(row.created_at),
+            updated_at: new Date(row.updated_at),
+          },
+          events: (row.events ?? []).map((e) => ({ name: e.n, properties: e.p, occurred_at: new Date(Number(e.t)) })),
+          staticSegments: new Set([...memberships].filter(isStatic)),
+        }
+      : null;
+    out.set(row.x, { facts, memberships });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Membership
 

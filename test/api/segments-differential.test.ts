@@ -4,9 +4,9 @@ import { expect, it } from 'vitest';
 import { segmentLanguage, type SegmentRef } from '../../src/domain/segments/leaves.js';
 import type { Executor } from '../../src/store/db.js';
 import { newId } from '../../src/store/ids.js';
-import { evaluateForProfiles, insertSegment, loadFacts, matchingIds, membershipCondition, referencedSegments, segmentSql } from '../../src/store/segments.js';
+import { evaluateForProfiles, insertSegment, loadEvaluationState, loadFacts, matchingIds, membershipCondition, referencedSegments, segmentSql } from '../../src/store/segments.js';
 import { describeEachDatabase } from '../helpers/harness.js';
-import { dataArb, NOW, treeArb, type GenEvent, type GenProfile } from '../helpers/segment-data.js';
+import { dataArb, EVENT_NAMES, NOW, treeArb, type GenEvent, type GenProfile } from '../helpers/segment-data.js';
 
 const DAY = 86_400_000;
 
@@ -58,6 +58,8 @@ describeEachDatabase('segment SQL equals in-memory evaluation', (h) => {
         const ids = await load(ex, data);
         const segIds = await makeSegments(ex, ids, dynTree);
         const facts = await loadFacts(ex, null);
+        // the one-query load event-driven membership uses gives the same facts
+        const state = await loadEvaluationState(ex, ids, EVENT_NAMES, (id) => id === segIds[0] || id === segIds[1]);
         const live = ids.slice(0, -1);
         for (const raw of trees) {
           const tree = JSON.parse(JSON.stringify(raw).replaceAll(segIdsPlaceholder[0], segIds[0]).replaceAll(segIdsPlaceholder[1], segIds[1]).replaceAll(segIdsPlaceholder[2], segIds[2]));
@@ -68,6 +70,11 @@ describeEachDatabase('segment SQL equals in-memory evaluation', (h) => {
           const env = { now: NOW, scope: null, segments };
           const got = await matchingIds(ex, segmentSql.compile(tree, env));
           expect({ tree, ids: got }).toEqual({ tree, ids: expected });
+          const viaState = ids.filter((id) => {
+            const f = state.get(id)!.facts;
+            return f !== null && segmentLanguage.evaluate(tree, { now: NOW, facts: f, segment: lookup });
+          });
+          expect({ tree, ids: viaState.sort() }).toEqual({ tree, ids: expected });
           total++;
           if (expected.length > 0 && expected.length < live.length) mixed++;
           const narrow = await evaluateForProfiles(ex, [segmentSql.compile(tree, { ...env, scope: ids })], ids);
