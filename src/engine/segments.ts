@@ -8,6 +8,8 @@ import {
   addMembers,
   claimDueRefreshes,
   loadEvaluationState,
+  membershipsOf,
+  profilesCreatedAt,
   membershipCondition,
   referencedSegments,
   removeMembers,
@@ -43,15 +45,28 @@ export class SegmentMembership {
 
   async start(): Promise<void> {
     this.unsubscribe.push(
-      this.ctx.bus.on('events', (events) => {
-        const names = new Map<string, Set<string>>();
-        for (const e of events) {
-          if (!names.has(e.profile_id)) names.set(e.profile_id, new Set());
-          names.get(e.profile_id)!.add(`event:${e.name}`);
-        }
-        return this.enqueue(names);
-      }),
-      this.ctx.bus.on('profiles', (ids) => this.enqueue(new Map(ids.map((id) => [id, new Set(['profile'])])))),
+      this.ctx.bus.on('events', (events) =>
+        this.enqueue(async () => {
+          const changes = new Map<string, Set<string>>();
+          for (const e of events) {
+            if (!changes.has(e.profile_id)) changes.set(e.profile_id, new Set());
+            changes.get(e.profile_id)!.add(`event:${e.name}`);
+          }
+          // a profile the events created is new to every segment (`{not: …}`, `count: {eq: 0}` may hold for it)
+          for (const id of await profilesCreatedAt(this.ctx.db, [...changes.keys()], events[0].received_at)) changes.get(id)!.add('*');
+          return changes;
+        }),
+      ),
+      this.ctx.bus.on('profiles', (ids) =>
+        this.enqueue(async () => {
+          const changes = new Map(ids.map((id) => [id, new Set(['profile'])]));
+          // a profile never changed since it was created is new to every segment
+          for (const id of await profilesCreatedAt(this.ctx.db, ids, null)) changes.get(id)!.add('*');
+          // an erased profile leaves every segment it is in, whatever the segment looks at
+          for (const m of await membershipsOf(this.ctx.db, ids)) changes.get(m.profile_id)!.add(`member:${m.segment_id}`);
+          return changes;
+        }),
+      ),
     );
     const stop = await this.ctx.database.listen(CHANGED_CHANNEL, () => (this.index = null));
     this.unsubscribe.push(() => void stop());
@@ -70,7 +85,7 @@ export class SegmentMembership {
 
   /** Static members changed: segments that include that list re-evaluate those profiles. */
   staticMembersChanged(segmentId: string, profileIds: string[]): Promise<void> {
-    return this.enqueue(new Map(profileIds.map((id) => [id, new Set([`segment:${segmentId}`])])));
+    return this.enqueue(async () => new Map(profileIds.map((id) => [id, new Set([`segment:${segmentId}`])])));
   }
 
   /** Resolves when every change handed over so far has been applied (tests, shutdown). */
@@ -78,10 +93,10 @@ export class SegmentMembership {
     while (this.pending) await this.queue;
   }
 
-  private enqueue(changes: Map<string, Set<string>>): Promise<void> {
-    if (!changes.size) return Promise.resolve();
+  /** Changes are applied one batch after another, in arrival order. */
+  private enqueue(changes: () => Promise<Map<string, Set<string>>>): Promise<void> {
     this.pending++;
-    const run = this.queue.then(() => this.apply(changes));
+    const run = this.queue.then(async () => this.apply(await changes()));
     this.queue = run
       .catch((err) => this.ctx.log.error({ err }, 'segment membership update failed'))
       .finally(() => this.pending--);
@@ -103,7 +118,13 @@ export class SegmentMembership {
     const bySegments = new Map<string, { segments: string[]; profiles: string[] }>();
     for (const [profileId, deps] of changes) {
       const segs = new Set<string>();
-      for (const d of deps) for (const s of index.get(d) ?? []) segs.add(s);
+      for (const d of deps) {
+        if (d === '*') {
+          for (const [id, t] of this.trees) if (t.type === 'dynamic') segs.add(id);
+        }
+        else if (d.startsWith('member:')) segs.add(d.slice('member:'.length));
+        else for (const s of index.get(d) ?? []) segs.add(s);
+      }
       if (!segs.size) continue;
       const list = [...segs].sort();
       const key = list.join(',');

@@ -406,6 +406,24 @@ export async function loadFacts(ex: Executor, ids: string[] | null, eventNames?:
   return out;
 }
 
+/** Every stored membership of these profiles. */
+export async function membershipsOf(ex: Executor, profileIds: string[]): Promise<MemberChange[]> {
+  if (!profileIds.length) return [];
+  const r = await sql<MemberChange>`SELECT segment_id, profile_id FROM segment_members WHERE profile_id = ANY(${profileIds}::uuid[])`.execute(ex);
+  return r.rows;
+}
+
+/**
+ * Which of these profiles are new: created at exactly `at` (by the ingestion that stored events received
+ * then), or, with `at` null, never updated since they were created.
+ */
+export async function profilesCreatedAt(ex: Executor, ids: string[], at: Date | null): Promise<string[]> {
+  if (!ids.length) return [];
+  const when = at ? sql`created_at = ${at}` : sql`created_at = updated_at`;
+  const r = await sql<{ id: string }>`SELECT id FROM profiles WHERE id = ANY(${ids}::uuid[]) AND ${when}`.execute(ex);
+  return r.rows.map((x) => x.id);
+}
+
 /** Looks profile references up without creating profiles: id, email (normalised), phone or external_id. */
 export async function lookupProfileIds(ex: Executor, kind: 'id' | 'email' | 'phone' | 'external_id', values: string[]): Promise<Map<string, string>> {
   if (!values.length) return new Map();
