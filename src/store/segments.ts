@@ -347,19 +347,20 @@ export async function storedMemberships(ex: Executor, segmentIds: string[], prof
 }
 
 /**
- * Brings a segment's stored members in line with its condition in two set-based statements; returns who
- * entered and who left.
+ * Brings a segment's stored members in line with its condition; returns who entered and who left. The
+ * matching ids are read by a plain SELECT (which, unlike INSERT … SELECT, may run as a parallel query), then
+ * the difference is written set-based.
  */
 export async function syncMembers(ex: Executor, segmentId: string, cond: SqlBool, now: Date): Promise<{ entered: string[]; exited: string[] }> {
+  const current = await matchingIds(ex, cond);
   const entered = await sql<{ profile_id: string }>`
     INSERT INTO segment_members (segment_id, profile_id, since)
-    SELECT ${segmentId}, p.id, ${now} FROM profiles p WHERE p.erased_at IS NULL AND ${cond}
+    SELECT ${segmentId}, p, ${now} FROM unnest(${current}::uuid[]) AS t(p)
     ON CONFLICT DO NOTHING
     RETURNING profile_id`.execute(ex);
   const exited = await sql<{ profile_id: string }>`
     DELETE FROM segment_members m
-    WHERE m.segment_id = ${segmentId}
-      AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.id = m.profile_id AND p.erased_at IS NULL AND ${cond})
+    WHERE m.segment_id = ${segmentId} AND NOT EXISTS (SELECT 1 FROM unnest(${current}::uuid[]) AS c(id) WHERE c.id = m.profile_id)
     RETURNING m.profile_id`.execute(ex);
   return { entered: entered.rows.map((r) => r.profile_id), exited: exited.rows.map((r) => r.profile_id) };
 }
