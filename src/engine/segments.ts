@@ -48,6 +48,8 @@ export class SegmentMembership {
       this.ctx.bus.on('events', (events) =>
         this.enqueue(async () => {
           const changes = new Map<string, Set<string>>();
+          await this.loadIndex();
+          if (![...this.trees.values()].some((t) => t.type === 'dynamic')) return changes;
           for (const e of events) {
             if (!changes.has(e.profile_id)) changes.set(e.profile_id, new Set());
             changes.get(e.profile_id)!.add(`event:${e.name}`);
