@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { ConditionNode } from '../domain/conditions/tree.js';
 import { dependencyIndex } from '../domain/segments/index-of-dependencies.js';
-import { segmentLanguage, type SegmentRef } from '../domain/segments/leaves.js';
+import { eventCondition, segmentLanguage, segmentReference, windowStart, type SegmentRef } from '../domain/segments/leaves.js';
 import type { Executor, Tx } from '../store/db.js';
 import {
   addMembers,
@@ -152,10 +152,11 @@ export class SegmentMembership {
     if (!segmentIds.length || !sorted.length) return { entered: [], exited: [] };
     const wanted = new Set(segmentIds);
     const names = [...index].filter(([dep, segs]) => dep.startsWith('event:') && [...segs].some((s) => wanted.has(s))).map(([dep]) => dep.slice(6));
+    const since = earliestEventNeeded(segmentIds, trees, now);
     const lookup = (id: string) => trees.get(id);
     const isStatic = (id: string) => trees.get(id)?.type === 'static';
     const diff = async (ex: Executor) => {
-      const state = await loadEvaluationState(ex, sorted, names, isStatic);
+      const state = await loadEvaluationState(ex, sorted, names, isStatic, since);
       const enter: MemberChange[] = [];
       const exit: MemberChange[] = [];
       for (const [p, { facts, memberships }] of state)
@@ -225,6 +226,30 @@ export class SegmentMembership {
       },
     };
   }
+}
+
+/**
+ * The oldest event the segments' event conditions can look at: the earliest `within` window start, or
+ * null when some event condition looks at all time.
+ */
+function earliestEventNeeded(segmentIds: string[], trees: ReadonlyMap<string, SegmentRef>, now: Date): Date | null {
+  let earliest = now.getTime();
+  const seen = new Set<string>();
+  const visit = (id: string): boolean => {
+    if (seen.has(id)) return true;
+    seen.add(id);
+    const t = trees.get(id);
+    if (!t || t.type !== 'dynamic' || !t.conditions) return true;
+    for (const { leaf, kind } of segmentLanguage.leaves(t.conditions)) {
+      if (kind?.key === 'segment' && !visit(segmentReference(leaf))) return false;
+      if (kind?.key !== 'event') continue;
+      const c = eventCondition(leaf);
+      if (!c.within) return false;
+      earliest = Math.min(earliest, windowStart(c.within, now).getTime());
+    }
+    return true;
+  };
+  return segmentIds.every(visit) ? new Date(earliest) : null;
 }
 
 const engines = new WeakMap<AppContext, SegmentMembership>();

@@ -268,7 +268,8 @@ export async function evaluateWithMembership(
 
 /**
  * What the in-memory evaluator needs about a few profiles, in one query: the profile, its events of the
- * given names, and every segment it is stored as a member of. `facts` is null for an erased or unknown
+ * given names (since `since`, when every event condition has a window), and every segment it is stored
+ * as a member of. `facts` is null for an erased or unknown
  * profile.
  */
 export async function loadEvaluationState(
@@ -276,11 +277,13 @@ export async function loadEvaluationState(
   profileIds: string[],
   eventNames: string[],
   isStatic: (segmentId: string) => boolean,
+  since: Date | null = null,
 ): Promise<Map<string, { facts: ProfileFacts | null; memberships: Set<string> }>> {
+  const from = since ? sql` AND e.occurred_at >= ${since}` : sql``;
   const r = await sql<ProfileFacts['profile'] & { x: string; events: { n: string; p: Record<string, unknown>; t: number }[] | null; memberships: string[] }>`
     SELECT x.id::text AS x, p.id, p.email, p.phone, p.external_id, p.fields, p.subscriptions, p.created_at, p.updated_at,
       (SELECT jsonb_agg(jsonb_build_object('n', e.name, 'p', e.properties, 't', floor(extract(epoch FROM e.occurred_at) * 1000)))
-         FROM events e WHERE e.profile_id = x.id AND e.name = ANY(${eventNames}::text[])) AS events,
+         FROM events e WHERE e.profile_id = x.id AND e.name = ANY(${eventNames}::text[])${from}) AS events,
       ARRAY(SELECT m.segment_id::text FROM segment_members m WHERE m.profile_id = x.id) AS memberships
     FROM unnest(${profileIds}::uuid[]) AS x(id) LEFT JOIN profiles p ON p.id = x.id AND p.erased_at IS NULL`.execute(ex);
   const out = new Map<string, { facts: ProfileFacts | null; memberships: Set<string> }>();
