@@ -102,7 +102,8 @@ export class SegmentMembership {
     this.queue = run
       .catch((err) => this.ctx.log.error({ err }, 'segment membership update failed'))
       .finally(() => this.pending--);
-    return run;
+    // a failure is logged, never thrown into the publisher or the request that caused the change
+    return this.queue;
   }
 
   private async loadIndex(): Promise<Map<string, Set<string>>> {
