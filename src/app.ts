@@ -9,6 +9,7 @@ import { hookDeliveryTask } from './engine/tasks/hook-delivery.js';
 import { idempotencyExpiryTask } from './engine/tasks/idempotency-expiry.js';
 import { loyaltyTasks } from './engine/tasks/loyalty.js';
 import { messageDeliveryTask } from './engine/tasks/message-delivery.js';
+import { segmentMembership } from './engine/segments.js';
 import { WorkLoop } from './engine/work-loop.js';
 import { messaging } from './engine/messaging.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -50,6 +51,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   work.add(messageDeliveryTask(ctx));
   work.add(hookDeliveryTask(ctx));
   await messaging(ctx).key();
+  await segmentMembership(ctx).start();
+  work.add(segmentMembership(ctx).refreshTask());
 
   let server: Api | null = null;
   let createdToken: string | null = null;
@@ -74,6 +77,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       stopped = true;
       if (server) await server.close();
       await work.stop();
+      segmentMembership(ctx).stop();
+      await segmentMembership(ctx).idle();
       if (!opts.database) await database.close();
     },
   };

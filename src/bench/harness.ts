@@ -12,6 +12,8 @@ export interface BenchContext {
   db: BenchDb;
   /** Prints one figure as a JSON line: `{bench, metric, value, unit, db}`. */
   report(metric: string, value: number, unit: string): void;
+  /** `--scale` (default 1): benches that generate data multiply their volumes by it. */
+  scale?: number;
 }
 export type Bench = (b: BenchContext) => Promise<void>;
 

@@ -15,7 +15,7 @@ Usage:
   retenta worker           only the worker (scenario steps, timers, deliveries)
   retenta migrate          apply database migrations and exit
   retenta import products FILE [--mode upsert|add|update] [--format yml|csv]   import a YML feed or CSV
-  retenta bench NAME [--db pglite|postgres]   run a benchmark (see README)
+  retenta bench NAME [--db pglite|postgres] [--scale N]   run a benchmark (see README)
 
 Configuration is read from the environment; see the README.`;
 
@@ -73,9 +73,9 @@ async function main(argv: string[]) {
       return importProductsCommand(rest.slice(1));
     }
     case 'bench': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string', default: 'pglite' } } });
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string', default: 'pglite' }, scale: { type: 'string', default: '1' } } });
       const { runBench } = await import('../bench/run.js');
-      return runBench(positionals[0], values.db as string);
+      return runBench(positionals[0], values.db as string, Number(values.scale));
     }
     case undefined:
     case 'help':

@@ -4,6 +4,8 @@ import type { StoredEvent } from '../store/events.js';
 export interface BusMessages {
   /** Events appended (after their transaction committed). Trigger matching and segments subscribe here. */
   events: StoredEvent[];
+  /** Ids of profiles created, changed or erased (after commit). Segment membership subscribes here. */
+  profiles: string[];
 }
 
 /** The in-process bus later engines subscribe to. Publishing never throws into the publisher. */

@@ -60,6 +60,27 @@ export interface JobsTable {
   updated_at: Timestamp;
 }
 
+export interface SegmentsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  type: 'dynamic' | 'static';
+  conditions: Json<object> | null;
+  refs: string[];
+  dependencies: string[];
+  time_relative: boolean;
+  refresh_at: Timestamp | null;
+  refreshed_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SegmentMembersTable {
+  segment_id: string;
+  profile_id: string;
+  since: Timestamp;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: Timestamp;
@@ -173,6 +194,8 @@ export interface DB {
   profiles: ProfilesTable;
   events: EventsTable;
   jobs: JobsTable;
+  segments: SegmentsTable;
+  segment_members: SegmentMembersTable;
   retenta_migrations: MigrationsTable;
   message_templates: MessageTemplatesTable;
   message_channels: MessageChannelsTable;

@@ -71,6 +71,7 @@ export function profileRoutes(app: FastifyInstance, ctx: AppContext) {
       const input = toInput(body);
       try {
         const { profile, created } = await ctx.db.transaction().execute((tx) => upsertProfile(tx, input, ctx.clock.now()));
+        ctx.bus.publish('profiles', [profile.id]);
         return reply.code(created ? 201 : 200).send(profile);
       } catch (e) {
         if (e instanceof ProfileConflict) throw conflictOf(e);
@@ -113,6 +114,7 @@ export function profileRoutes(app: FastifyInstance, ctx: AppContext) {
       try {
         const profile = await ctx.db.transaction().execute((tx) => updateProfile(tx, (req.params as { id: string }).id, input, ctx.clock.now()));
         if (!profile) throw notFound('Profile');
+        ctx.bus.publish('profiles', [profile.id]);
         return profile;
       } catch (e) {
         if (e instanceof ProfileConflict) throw conflictOf(e);
@@ -124,6 +126,7 @@ export function profileRoutes(app: FastifyInstance, ctx: AppContext) {
   app.delete('/profiles/:id', { schema: { tags, summary: 'Erase personal data (GDPR); ledgers and orders stay, anonymised', params: IdParams } }, async (req, reply) => {
     const ok = await ctx.db.transaction().execute((tx) => eraseProfile(tx, (req.params as { id: string }).id, ctx.clock.now()));
     if (!ok) throw notFound('Profile');
+    ctx.bus.publish('profiles', [(req.params as { id: string }).id]);
     return reply.code(204).send();
   });
 
