@@ -45,5 +45,7 @@ CREATE INDEX segment_members_profile ON segment_members (profile_id);
 
 CREATE INDEX profiles_fields_gin ON profiles USING gin (fields jsonb_path_ops);
 CREATE INDEX profiles_subscriptions_gin ON profiles USING gin (subscriptions jsonb_path_ops);
+-- the covering index serves every query core's events_name_time served: keep one, not two, on the hot insert path
+DROP INDEX IF EXISTS events_name_time;
 CREATE INDEX events_name_time_profile ON events (name, occurred_at) INCLUDE (profile_id);
 `;
