@@ -13,12 +13,13 @@ import { tokenRoutes } from './routes/tokens.js';
 import { profileRoutes } from './routes/profiles.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
+import { promoRoutes } from './routes/promo.js';
 
 export type Api = FastifyInstance;
 export type Routes = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 /** Every resource's routes, mounted under /api/v1. Each later module adds its line. */
-const resources: Routes[] = [tokenRoutes, profileRoutes, eventRoutes, jobRoutes];
+const resources: Routes[] = [tokenRoutes, profileRoutes, eventRoutes, jobRoutes, promoRoutes];
 
 const PART_PREFIX: Record<string, string> = { body: '', querystring: 'query', params: 'params', headers: 'header' };
 

@@ -1,5 +1,6 @@
 import type { Executor } from './db.js';
 import { eventTimeline } from './events.js';
+import { promoTimeline } from './promo.js';
 
 /** One thing that happened to a profile, as `GET /profiles/{id}/timeline` lists it. */
 export interface TimelineEntry {
@@ -16,7 +17,7 @@ export interface TimelineEntry {
  */
 export type TimelineSource = (ex: Executor, profileId: string, before: TimelineEntry | null, limit: number) => Promise<TimelineEntry[]>;
 
-const sources: TimelineSource[] = [eventTimeline];
+const sources: TimelineSource[] = [eventTimeline, promoTimeline];
 
 export function newerFirst(a: TimelineEntry, b: TimelineEntry): number {
   return a.at === b.at ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.at < b.at ? 1 : -1;

@@ -1,7 +1,13 @@
 import { addDuration, parseDuration } from '../duration.js';
 import { capacity, parseTemplate, TemplateError } from './template.js';
 
-export type Generator = { template: string } | { remote: { url: string; max_per_request: number } } | null;
+export interface RemoteGenerator {
+  url: string;
+  max_per_request: number;
+  timeout_ms?: number;
+  retries?: number;
+}
+export type Generator = { template: string } | { remote: RemoteGenerator } | null;
 
 /** The settings of a pool as the API gives them (dates already parsed). */
 export interface PoolSettings {
