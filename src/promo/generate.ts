@@ -17,8 +17,9 @@ export interface GenerateResult {
 
 /** Rows per INSERT: big enough that the statement cost is small next to the index work. */
 export const GENERATE_BATCH = 50_000;
-/** Rounds in a row that add nothing before generation gives up (codes of other pools fill the space). */
-const MAX_STALLS = 5;
+/** Rounds in a row that add nothing before generation gives up (codes of other pools fill the space); with at
+ * least half the space free, 64 empty rounds by chance are out of reach (2^-64). */
+const MAX_STALLS = 64;
 
 /**
  * Refuses, before any code is made, a generation that would pass `max_codes` or take more than half of the
