@@ -319,10 +319,10 @@ export function promoRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post(
     '/promo/codes/:code/release',
-    { schema: { tags, summary: 'Undo a redemption (the order was canceled)', params: CodeParams, body: ReleaseBody, response: { 200: TransitionView } } },
+    { preValidation: emptyBody, schema: { tags, summary: 'Undo a redemption (the order was canceled)', params: CodeParams, body: ReleaseBody, response: { 200: TransitionView } } },
     async (req) => {
       const { code } = req.params as { code: string };
-      const body = (req.body ?? {}) as { profile?: ProfileRefInput; order_id?: string };
+      const body = req.body as { profile?: ProfileRefInput; order_id?: string };
       return guarded(() =>
         ctx.db.transaction().execute(async (tx) =>
           promo.releaseCode(tx, code, ctx.clock.now(), {
@@ -336,10 +336,13 @@ export function promoRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post(
     '/promo/codes/:code/detach',
-    { schema: { tags, summary: 'Unlink an issued, unredeemed code from its profile; it becomes available', params: CodeParams, body: DetachBody, response: { 200: TransitionView } } },
+    {
+      preValidation: emptyBody,
+      schema: { tags, summary: 'Unlink an issued, unredeemed code from its profile; it becomes available', params: CodeParams, body: DetachBody, response: { 200: TransitionView } },
+    },
     async (req) => {
       const { code } = req.params as { code: string };
-      const body = (req.body ?? {}) as { profile?: ProfileRefInput };
+      const body = req.body as { profile?: ProfileRefInput };
       return guarded(() =>
         ctx.db.transaction().execute(async (tx) =>
           promo.detachCode(tx, code, ctx.clock.now(), body.profile ? await profileId(tx, body.profile) : null),
@@ -347,6 +350,11 @@ export function promoRoutes(app: FastifyInstance, ctx: AppContext) {
       );
     },
   );
+}
+
+/** Release and detach take an optional body: none at all reads as `{}`. */
+async function emptyBody(req: FastifyRequest) {
+  if (req.body === undefined || req.body === null) req.body = {};
 }
 
 function formatOf(req: FastifyRequest): 'csv' | 'xlsx' {
