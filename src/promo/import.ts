@@ -22,7 +22,15 @@ export interface CodeImportResult {
 }
 
 /** The file cannot be imported at all (e.g. the named column is missing): a 400, nothing stored. */
-export class CodeImportError extends Error {}
+export class CodeImportError extends Error {
+  constructor(
+    message: string,
+    /** What is wrong: the named column, or the file itself. */
+    readonly about: 'column' | 'file' = 'file',
+  ) {
+    super(message);
+  }
+}
 
 const BATCH = 10_000;
 const MAX_ERRORS = 1000;
@@ -98,7 +106,7 @@ export async function importCodes(
         const headers = cells.map((c) => c.trim());
         const wanted = opts.column ?? (headers.some((h) => h.toLowerCase() === 'code') ? 'code' : headers[0]);
         codeCol = headers.findIndex((h) => h === wanted || h.toLowerCase() === wanted.toLowerCase());
-        if (codeCol < 0) throw new CodeImportError(`the file has no column "${wanted}"; its columns are ${headers.map((h) => `"${h}"`).join(', ')}`);
+        if (codeCol < 0) throw new CodeImportError(`the file has no column "${wanted}"; its columns are ${headers.map((h) => `"${h}"`).join(', ')}`, 'column');
         fieldCols = headers.map((h, i) => [i, h] as [number, string]).filter(([i, h]) => i !== codeCol && pool.custom_fields.includes(h));
         continue;
       }
@@ -120,6 +128,7 @@ export async function importCodes(
     }
   } catch (err) {
     if (err instanceof CodeImportError) throw err;
+    if (codeCol < 0) throw new CodeImportError(`the file could not be read as ${opts.format.toUpperCase()}: ${(err as Error).message}`);
     await flush();
     error(0, `the file could not be read past this point: ${(err as Error).message}`);
     return result;

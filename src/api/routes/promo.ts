@@ -204,7 +204,7 @@ export function promoRoutes(app: FastifyInstance, ctx: AppContext) {
         try {
           return await importCodes(ctx.db, ctx.clock, pool, src, opts, progress);
         } catch (e) {
-          if (e instanceof CodeImportError) throw badRequest([{ path: q.column ? 'query.column' : 'file', message: e.message }], 'The file cannot be imported.');
+          if (e instanceof CodeImportError) throw badRequest([{ path: e.about === 'column' && q.column ? 'query.column' : 'file', message: e.message }], 'The file cannot be imported.');
           throw e;
         }
       };
