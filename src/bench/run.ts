@@ -1,11 +1,13 @@
 import type { Bench, BenchDb } from './harness.js';
 import { httpNoopBench } from './http-noop.js';
 import { eventsBench } from './events.js';
+import { promoGenerateBench } from './promo-generate.js';
 
 /** Every benchmark `npm run bench -- NAME [--db pglite|postgres]` can run. Each module adds its line. */
 const benches: Record<string, Bench> = {
   'http-noop': httpNoopBench,
   events: eventsBench,
+  'promo-generate': promoGenerateBench,
 };
 
 export async function runBench(name: string | undefined, db: string): Promise<void> {

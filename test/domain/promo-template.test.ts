@@ -114,6 +114,21 @@ describe('promo code templates', () => {
     for (const n of tally) expect(Math.abs(n - 10_000)).toBeLessThan(600);
   });
 
+  it('draws many distinct codes at once that match their template (property)', () => {
+    fc.assert(
+      fc.property(templateText, fc.integer({ min: 1, max: 300 }), (source, wanted) => {
+        const t = parseTemplate(source);
+        const count = Number(capacity(t) < BigInt(wanted) ? capacity(t) : BigInt(wanted));
+        const codes = new CodeDrawer(t, randomFillSync).drawDistinct(count);
+        expect(codes).toHaveLength(count);
+        expect(new Set(codes).size).toBe(count);
+        const re = templatePattern(t);
+        for (const c of codes) expect(c).toMatch(re);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('draws distinct codes up to the whole space', () => {
     const d = new CodeDrawer(parseTemplate('{number 2}'), randomFillSync);
     expect(new Set(d.drawDistinct(100)).size).toBe(100);
