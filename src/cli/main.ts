@@ -15,6 +15,7 @@ Usage:
   retenta worker           only the worker (scenario steps, timers, deliveries)
   retenta migrate          apply database migrations and exit
   retenta bench NAME [--db pglite|postgres]   run a benchmark (see README)
+  retenta promo generate POOL COUNT   generate COUNT codes in a pool (id or template name), with a progress bar
 
 Configuration is read from the environment; see the README.`;
 
@@ -67,6 +68,11 @@ async function main(argv: string[]) {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string', default: 'pglite' } } });
       const { runBench } = await import('../bench/run.js');
       return runBench(positionals[0], values.db as string);
+    }
+    case 'promo': {
+      const { promoCommand } = await import('./promo.js');
+      process.exitCode = await promoCommand(rest);
+      return;
     }
     case undefined:
     case 'help':

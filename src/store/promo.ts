@@ -363,3 +363,8 @@ export async function promoTimeline(ex: Executor, profileId: string, before: Tim
     data: { ...(r.data as object), code: r.code, pool_id: r.pool_id },
   }));
 }
+
+export async function getPoolByTemplateName(ex: Executor, name: string): Promise<Pool | undefined> {
+  const row = await ex.selectFrom('promo_pools').selectAll().where(sql<boolean>`lower(template_name) = lower(${name})`).executeTakeFirst();
+  return row ? toPool(row as unknown as PoolDbRow) : undefined;
+}
