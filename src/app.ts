@@ -6,6 +6,7 @@ import type { AppContext } from './context.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { Bus } from './engine/bus.js';
 import { idempotencyExpiryTask } from './engine/tasks/idempotency-expiry.js';
+import { promoExpiryTask } from './engine/tasks/promo-expiry.js';
 import { WorkLoop } from './engine/work-loop.js';
 import { openDatabase, type Database } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -42,6 +43,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const ctx: AppContext = { config, database, db: database.db, clock, bus, log, work };
 
   work.add(idempotencyExpiryTask(ctx.db));
+  work.add(promoExpiryTask(ctx.db));
 
   let server: Api | null = null;
   let createdToken: string | null = null;

@@ -146,11 +146,16 @@ export async function insertIssuedCode(
   return r.rows[0];
 }
 
-/** A CTE body appending one timeline row per row of `u`. */
-function timelineInsert(kind: string, now: Date, profile: ReturnType<typeof sql>, data: Record<string, unknown> = {}) {
+/**
+ * A CTE body appending one timeline row per row of `u`. Ids are UUIDv7 made here, so that entries of one
+ * instant keep the order they happened in; rows past `ids` (not expected) get a random id.
+ */
+function timelineInsert(kind: string, now: Date, profile: ReturnType<typeof sql>, data: Record<string, unknown> = {}, ids = 1) {
+  const made = Array.from({ length: ids }, () => newId());
   return sql`INSERT INTO promo_code_events (id, profile_id, pool_id, code, kind, at, data)
-    SELECT ${newId()}::uuid, ${profile}, u.pool_id, u.code, ${kind}, ${now}::timestamptz, ${JSON.stringify(data)}::jsonb FROM u
-    WHERE ${profile} IS NOT NULL`;
+    SELECT coalesce((${made}::uuid[])[row_number() OVER ()], gen_random_uuid()), ${profile}, u.pool_id, u.code, ${kind},
+      ${now}::timestamptz, ${JSON.stringify(data)}::jsonb
+    FROM u WHERE ${profile} IS NOT NULL`;
 }
 
 /** Serialises issuing to one profile in one pool until the transaction ends (so a profile never gets two codes). */
@@ -277,7 +282,7 @@ export async function releaseSharedCode(ex: Executor, code: string, profileId: s
       WHERE code = ${code} AND redeemed_at IS NOT NULL
         AND (${profileId}::uuid IS NULL OR profile_id = ${profileId}::uuid) AND (${orderId}::text IS NULL OR order_id = ${orderId})
       RETURNING code, pool_id, profile_id
-    ), e AS (${timelineInsert('promo_code_released', now, sql`u.profile_id`, { order_id: orderId, shared: true })})
+    ), e AS (${timelineInsert('promo_code_released', now, sql`u.profile_id`, { order_id: orderId, shared: true }, 4)})
     SELECT code FROM u`.execute(ex);
   return r.rows.length;
 }
@@ -367,4 +372,20 @@ export async function promoTimeline(ex: Executor, profileId: string, before: Tim
 export async function getPoolByTemplateName(ex: Executor, name: string): Promise<Pool | undefined> {
   const row = await ex.selectFrom('promo_pools').selectAll().where(sql<boolean>`lower(template_name) = lower(${name})`).executeTakeFirst();
   return row ? toPool(row as unknown as PoolDbRow) : undefined;
+}
+
+/**
+ * Marks issued codes whose TTL has run out as `expired` (up to `limit`, skipping rows another worker holds),
+ * each with its timeline entry. Returns how many it marked.
+ */
+export async function expireDueCodes(ex: Executor, now: Date, limit: number): Promise<number> {
+  const r = await sql<{ n: number }>`
+    WITH c AS (
+      SELECT code FROM promo_codes WHERE status = 'issued' AND expires_at <= ${now}::timestamptz
+      ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
+    ), u AS (
+      UPDATE promo_codes p SET status = 'expired' FROM c WHERE p.code = c.code AND p.status = 'issued' RETURNING p.*
+    ), e AS (${timelineInsert('promo_code_expired', now, sql`u.profile_id`, {}, limit)})
+    SELECT count(*)::int AS n FROM u`.execute(ex);
+  return Number(r.rows[0].n);
 }

@@ -82,6 +82,16 @@ describeEachDatabase('promo code lifecycle', (h) => {
     const expired = await h().get(`/api/v1/promo/pools/${pool.id}/codes?status=expired`);
     expect(expired.body.items.map((c: { code: string }) => c.code)).toEqual([issued.body.code]);
     expect((await h().get(`/api/v1/promo/pools/${pool.id}/codes?status=issued`)).body.items).toEqual([]);
+    // the sweep marks it in storage and on the timeline, once
+    expect(await h().ctx.work.drain('promo-expiry')).toBeGreaterThanOrEqual(1);
+    expect(await h().ctx.work.drain('promo-expiry')).toBe(0);
+    const stored = await h().ctx.db.selectFrom('promo_codes').select('status').where('code', '=', issued.body.code).executeTakeFirstOrThrow();
+    expect(stored.status).toBe('expired');
+    expect((await h().get(`/api/v1/promo/pools/${pool.id}/codes?status=expired`)).body.items).toHaveLength(1);
+    const kinds = (await h().get(`/api/v1/profiles/${p.id}/timeline`)).body.items.map((e: { kind: string }) => e.kind);
+    expect(kinds).toEqual(['promo_code_expired', 'promo_code_issued']);
+    // an expired profile gets a fresh code while the pool period allows it (here it does not)
+    expectProblem(await h().post(`/api/v1/promo/pools/${pool.id}/issue`, { profile: { id: p.id } }), 422, 'pool-not-valid');
   });
 
   it('detaches, deletes and pauses with the right refusals, and puts every step on the timeline', async () => {

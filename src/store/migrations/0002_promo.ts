@@ -41,6 +41,7 @@ CREATE TABLE promo_codes (
 CREATE INDEX promo_codes_pool_status ON promo_codes (pool_id, status, seq);
 CREATE UNIQUE INDEX promo_codes_one_issued_per_profile ON promo_codes (pool_id, profile_id) WHERE status = 'issued' AND profile_id IS NOT NULL;
 CREATE INDEX promo_codes_profile ON promo_codes (profile_id) WHERE profile_id IS NOT NULL;
+CREATE INDEX promo_codes_expiry ON promo_codes (expires_at) WHERE status = 'issued' AND expires_at IS NOT NULL;
 
 CREATE TABLE promo_code_holders (
   code text NOT NULL,
