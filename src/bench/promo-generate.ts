@@ -20,15 +20,19 @@ function memoryRates(b: BenchContext) {
     process.stderr.write('voucher-code-generator is a dev dependency; install it to compare\n');
     return;
   }
+  /** The best of three runs, each checked for uniqueness. */
   const rate = (run: () => string[]) => {
-    const t = performance.now();
-    const codes = run();
-    const s = (performance.now() - t) / 1000;
-    if (new Set(codes).size !== COUNT) throw new Error('codes are not unique');
-    return COUNT / s;
+    let best = 0;
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      const codes = run();
+      const s = (performance.now() - t) / 1000;
+      if (codes.length !== COUNT || new Set(codes).size !== COUNT) throw new Error('codes are not unique');
+      best = Math.max(best, COUNT / s);
+    }
+    return best;
   };
   const drawer = new CodeDrawer(parseTemplate(TEMPLATE), randomFillSync);
-  rate(() => drawer.drawDistinct(COUNT)); // warm-up
   const ours = rate(() => drawer.drawDistinct(COUNT));
   const theirs = rate(() => voucher.generate({ count: COUNT, length: 10, charset: SYMBOLS }));
   b.report('memory_codes_per_second', ours, 'codes/s');

@@ -45,6 +45,19 @@ describeEachDatabase('promo pools', (h) => {
     expect(remote.generator).toEqual({ remote: { url: 'http://127.0.0.1:9/codes', max_per_request: 100 } });
   });
 
+  it('describes every promo endpoint in the OpenAPI document', async () => {
+    const doc = (await h().get('/api/openapi.json', null)).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/promo/pools', '/api/v1/promo/pools/{id}', '/api/v1/promo/pools/{id}/generate', '/api/v1/promo/pools/{id}/import',
+        '/api/v1/promo/pools/{id}/codes', '/api/v1/promo/pools/{id}/export', '/api/v1/promo/pools/{id}/codes/{code}',
+        '/api/v1/promo/pools/{id}/issue', '/api/v1/promo/codes/{code}', '/api/v1/promo/codes/{code}/redeem',
+        '/api/v1/promo/codes/{code}/release', '/api/v1/promo/codes/{code}/detach',
+      ]),
+    );
+    expect(doc.paths['/api/v1/promo/pools'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+  });
+
   it('refuses bad settings naming every field, and a taken template name', async () => {
     const bad = await h().post('/api/v1/promo/pools', {
       name: 'Bad',

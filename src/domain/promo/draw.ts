@@ -100,13 +100,30 @@ export class CodeDrawer {
       while (seen.size < count) seen.add(this.draw());
       return [...seen];
     }
+    const S = this.slots.length;
+    const bases = Int32Array.from(this.slots, (x) => x.chars.length);
+    const limits = Int32Array.from(this.slots, (x) => x.limit);
+    const rnd = this.buf;
+    let pos = this.pos;
     let have = new Float64Array(0);
     while (have.length < count) {
       const next = new Float64Array(count);
       next.set(have);
       for (let i = have.length; i < count; i++) {
         let v = 0;
-        for (const slot of this.slots) v = v * slot.chars.length + this.digit(slot);
+        for (let s = 0; s < S; s++) {
+          const n = bases[s];
+          const limit = limits[s];
+          let b: number;
+          do {
+            if (pos === POOL_BYTES) {
+              this.fill(rnd);
+              pos = 0;
+            }
+            b = rnd[pos++];
+          } while (b >= limit);
+          v = v * n + (b % n);
+        }
         next[i] = v;
       }
       next.sort();
@@ -114,22 +131,22 @@ export class CodeDrawer {
       for (let i = 0; i < next.length; i++) if (i === 0 || next[i] !== next[n - 1]) next[n++] = next[i];
       have = next.subarray(0, n);
     }
-    // All codes in one buffer, decoded once, then cut: far cheaper than a string per code.
+    this.pos = pos;
+    // All codes in one buffer (literal text repeated, then the token characters), decoded once, then cut.
     const L = this.skeleton!.length;
-    const all = Buffer.allocUnsafe(count * L);
+    const all = Buffer.allocUnsafe(count * L).fill(this.skeleton!);
+    const codes = this.slots.map((x) => Uint8Array.from(x.chars, (c) => c.charCodeAt(0)));
     for (let i = 0; i < count; i++) {
       const base = i * L;
-      this.skeleton!.copy(all, base);
       let v = have[i];
       // Peel the index into groups that fit 31 bits, then each group into digits with integer arithmetic.
       for (const g of this.groups) {
         let gv = v % g.space;
         v = (v - gv) / g.space;
         for (let s = g.last; s >= g.first; s--) {
-          const slot = this.slots[s];
-          const n = slot.chars.length;
+          const n = bases[s];
           const q = (gv / n) | 0;
-          all[base + slot.at] = slot.chars.charCodeAt(gv - q * n);
+          all[base + this.slots[s].at] = codes[s][gv - q * n];
           gv = q;
         }
       }
