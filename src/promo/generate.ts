@@ -15,8 +15,8 @@ export interface GenerateResult {
   total: number;
 }
 
-/** Rows per INSERT: big enough that the statement cost is small next to the index work. */
-export const GENERATE_BATCH = 50_000;
+/** Rows per INSERT, sorted: fewer, bigger passes over the unique index (measured faster than 50k on PGlite). */
+export const GENERATE_BATCH = 200_000;
 /** Rounds in a row that add nothing before generation gives up (codes of other pools fill the space); with at
  * least half the space free, 64 empty rounds by chance are out of reach (2^-64). */
 const MAX_STALLS = 64;
