@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import type { Clock } from '../domain/clock.js';
@@ -34,6 +34,22 @@ export class CodeImportError extends Error {
 
 const BATCH = 10_000;
 const MAX_ERRORS = 1000;
+
+/**
+ * Tells an XLSX file (a zip: it starts with "PK\x03\x04") from a CSV by its first bytes, for uploads that do
+ * not say; returns the stream to read from (with those bytes still in it).
+ */
+export async function sniffFormat(source: Readable): Promise<{ format: 'csv' | 'xlsx'; stream: Readable }> {
+  const it = source[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value as Buffer);
+  const format = head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])) ? 'xlsx' : 'csv';
+  async function* rest() {
+    if (!first.done) yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
+  }
+  return { format, stream: Readable.from(rest(), { objectMode: false }) };
+}
 
 /** Rows of the first sheet or of the CSV, as cell texts, each with its 1-based line/row number. */
 async function* rowsOf(source: Readable, opts: CodeImportOptions): AsyncGenerator<{ row: number; cells: string[] }> {

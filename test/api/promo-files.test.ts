@@ -54,6 +54,15 @@ describeEachDatabase('promo code files', (h) => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toEqual({ added: 3, duplicates: 1, invalid: 1, errors: [{ row: 5, message: 'the code is empty' }] });
     expect((await h().get('/api/v1/promo/codes/12345')).body.pool_id).toBe(pool.id);
+    // a multipart upload that does not name the type is recognised by its first bytes
+    const boundary = 'xlsxboundary';
+    const form = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="codes.xlsx"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      await xlsx([['code'], ['FORM-1'], ['FORM-2']]),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const multipart = await h().request('POST', `/api/v1/promo/pools/${pool.id}/import`, { raw: form, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    expect(multipart.body).toEqual({ added: 2, duplicates: 0, invalid: 0, errors: [] });
 
     const big = ['code', ...Array.from({ length: 3000 }, (_, i) => `BULK-${i}`)].join('\n');
     const job = await h().request('POST', `/api/v1/promo/pools/${pool.id}/import?async=true`, { raw: big, headers: { 'content-type': 'text/csv' } });

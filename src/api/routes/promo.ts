@@ -14,7 +14,7 @@ import { startJob } from '../../engine/jobs.js';
 import { promo, PromoNotFound, PromoRefusal, type IssueVia } from '../../engine/promo.js';
 import { exportCodes, exportFields } from '../../promo/export.js';
 import { checkGeneration, generateCodes } from '../../promo/generate.js';
-import { CodeImportError, importCodes, type CodeImportOptions } from '../../promo/import.js';
+import { CodeImportError, importCodes, sniffFormat, type CodeImportOptions } from '../../promo/import.js';
 import type { Executor } from '../../store/db.js';
 import { findProfile } from '../../store/profiles.js';
 import { createPool, getCode, getPool, listCodes, listPools, templateNameTaken, updatePool, type CodeRow, type Pool } from '../../store/promo.js';
@@ -198,8 +198,10 @@ export function promoRoutes(app: FastifyInstance, ctx: AppContext) {
     async (req, reply) => {
       const pool = await requirePool(ctx.db, (req.params as { id: string }).id);
       const q = req.query as { column?: string; format?: 'csv' | 'xlsx'; delimiter?: string; async?: boolean };
-      const source = await uploadedStream(req);
-      const opts: CodeImportOptions = { format: q.format ?? formatOf(req), column: q.column, delimiter: q.delimiter };
+      let source = await uploadedStream(req);
+      let format = q.format ?? (String(req.headers['content-type'] ?? '').includes('spreadsheetml') ? 'xlsx' : undefined);
+      if (!format) ({ format, stream: source } = await sniffFormat(source));
+      const opts: CodeImportOptions = { format, column: q.column, delimiter: q.delimiter };
       const run = async (src: typeof source, progress?: (n: number) => void) => {
         try {
           return await importCodes(ctx.db, ctx.clock, pool, src, opts, progress);
@@ -357,6 +359,3 @@ async function emptyBody(req: FastifyRequest) {
   if (req.body === undefined || req.body === null) req.body = {};
 }
 
-function formatOf(req: FastifyRequest): 'csv' | 'xlsx' {
-  return String(req.headers['content-type'] ?? '').includes('spreadsheetml') ? 'xlsx' : 'csv';
-}

@@ -151,7 +151,7 @@ export const TransitionView = Type.Object({ code: Type.String(), pool_id: Uuid, 
 
 export const ImportQuery = Type.Object({
   column: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Header of the column holding the codes (default: "code", else the first column)' })),
-  format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { description: 'Default: from the content type' })),
+  format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { description: 'Default: from the content type, else from the first bytes of the file' })),
   delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
   async: Type.Optional(Type.Boolean()),
 });
