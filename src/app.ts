@@ -10,6 +10,7 @@ import { idempotencyExpiryTask } from './engine/tasks/idempotency-expiry.js';
 import { loyaltyTasks } from './engine/tasks/loyalty.js';
 import { messageDeliveryTask } from './engine/tasks/message-delivery.js';
 import { segmentMembership } from './engine/segments.js';
+import { promoExpiryTask } from './engine/tasks/promo-expiry.js';
 import { WorkLoop } from './engine/work-loop.js';
 import { messaging } from './engine/messaging.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -53,6 +54,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   await messaging(ctx).key();
   await segmentMembership(ctx).start();
   work.add(segmentMembership(ctx).refreshTask());
+  work.add(promoExpiryTask(ctx.db));
 
   let server: Api | null = null;
   let createdToken: string | null = null;

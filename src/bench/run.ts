@@ -6,6 +6,7 @@ import { productImportBench } from './product-import.js';
 import { sendBench } from './send.js';
 import { profileImportBench } from './profile-import.js';
 import { segmentsBench } from './segments.js';
+import { promoGenerateBench } from './promo-generate.js';
 
 /** Every benchmark `npm run bench -- NAME [--db pglite|postgres]` can run. Each module adds its line. */
 const benches: Record<string, Bench> = {
@@ -16,6 +17,7 @@ const benches: Record<string, Bench> = {
   send: sendBench,
   'profile-import': profileImportBench,
   segments: segmentsBench,
+  'promo-generate': promoGenerateBench,
 };
 
 export async function runBench(name: string | undefined, db: string, scale = 1): Promise<void> {

@@ -16,6 +16,7 @@ Usage:
   retenta migrate          apply database migrations and exit
   retenta import products FILE [--mode upsert|add|update] [--format yml|csv]   import a YML feed or CSV
   retenta bench NAME [--db pglite|postgres] [--scale N]   run a benchmark (see README)
+  retenta promo generate POOL COUNT   generate COUNT codes in a pool (id or template name), with a progress bar
 
 Configuration is read from the environment; see the README.`;
 
@@ -76,6 +77,11 @@ async function main(argv: string[]) {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string', default: 'pglite' }, scale: { type: 'string', default: '1' } } });
       const { runBench } = await import('../bench/run.js');
       return runBench(positionals[0], values.db as string, Number(values.scale));
+    }
+    case 'promo': {
+      const { promoCommand } = await import('./promo.js');
+      process.exitCode = await promoCommand(rest);
+      return;
     }
     case undefined:
     case 'help':

@@ -187,6 +187,59 @@ export interface HookDeliveriesTable {
   delivered_at: Timestamp | null;
 }
 
+export interface PromoPoolsTable {
+  id: string;
+  name: string;
+  template_name: string;
+  generator: Json<object> | null;
+  valid_from: Timestamp | null;
+  valid_to: Timestamp | null;
+  code_ttl: string | null;
+  max_codes: number | null;
+  multi_profile: boolean;
+  auto_link: boolean;
+  scenario_can_create: boolean;
+  campaign_can_create: boolean;
+  custom_fields: Json<string[]>;
+  status: 'active' | 'paused';
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PromoCodesTable {
+  code: string;
+  pool_id: string;
+  status: Generated<string>;
+  profile_id: string | null;
+  issued_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  redeemed_at: Timestamp | null;
+  order_id: string | null;
+  fields: Json | null;
+  created_at: Timestamp;
+  seq: Generated<number>;
+}
+
+export interface PromoCodeHoldersTable {
+  code: string;
+  profile_id: string;
+  pool_id: string;
+  issued_at: Timestamp;
+  expires_at: Timestamp | null;
+  redeemed_at: Timestamp | null;
+  order_id: string | null;
+}
+
+export interface PromoCodeEventsTable {
+  id: string;
+  profile_id: string;
+  pool_id: string;
+  code: string;
+  kind: string;
+  at: Timestamp;
+  data: Json;
+}
+
 /** The whole schema as Kysely sees it. Each later module adds its tables here. */
 export interface DB {
   api_tokens: ApiTokensTable;
@@ -204,4 +257,8 @@ export interface DB {
   app_secrets: AppSecretsTable;
   action_hooks: ActionHooksTable;
   hook_deliveries: HookDeliveriesTable;
+  promo_pools: PromoPoolsTable;
+  promo_codes: PromoCodesTable;
+  promo_code_holders: PromoCodeHoldersTable;
+  promo_code_events: PromoCodeEventsTable;
 }

@@ -2,6 +2,7 @@ import core from './0001_core.js';
 import marketLoyalty from './0003_market_loyalty.js';
 import messaging from './0004_messaging.js';
 import segments from './0005_segments.js';
+import promo from './0002_promo.js';
 
 /**
  * Every migration, in order. Each is plain SQL that runs unchanged on PGlite and on a PostgreSQL server.
@@ -12,4 +13,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0003_market_loyalty', sql: marketLoyalty },
   { name: '0004_messaging', sql: messaging },
   { name: '0005_segments', sql: segments },
+  { name: '0002_promo', sql: promo },
 ];
