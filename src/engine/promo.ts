@@ -142,6 +142,13 @@ export const promo = {
     return { code, pool_id: pool.id, status: statusAt(done, now) };
   },
 
+  /** Releases every code an order redeemed (the order was canceled); returns the released codes. */
+  async releaseOrderCodes(tx: Tx, orderId: string, now: Date): Promise<string[]> {
+    const held = await store.codesRedeemedByOrder(tx, orderId);
+    for (const h of held) await promo.releaseCode(tx, h.code, now, { profileId: h.profile_id, orderId });
+    return held.map((h) => h.code);
+  },
+
   /** Unlinks an issued, unredeemed code from its profile; it becomes available (shared codes: from the named profile). */
   async detachCode(tx: Tx, code: string, now: Date, profileId?: string | null) {
     const row = await store.getCode(tx, code);

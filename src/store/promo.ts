@@ -288,6 +288,15 @@ export async function releaseSharedCode(ex: Executor, code: string, profileId: s
 }
 
 /** Detach: an issued, unredeemed, unexpired code loses its profile and becomes available. */
+/** The codes an order redeemed: own codes and shares of multi-profile codes. */
+export async function codesRedeemedByOrder(ex: Executor, orderId: string): Promise<{ code: string; profile_id: string | null }[]> {
+  const r = await sql<{ code: string; profile_id: string | null }>`
+    SELECT code, profile_id FROM promo_codes WHERE order_id = ${orderId} AND status = 'redeemed'
+    UNION ALL
+    SELECT code, profile_id FROM promo_code_holders WHERE order_id = ${orderId} AND redeemed_at IS NOT NULL`.execute(ex);
+  return r.rows;
+}
+
 export async function detachOwnCode(ex: Executor, code: string, now: Date) {
   const r = await sql<CodeRow>`
     WITH o AS (SELECT code, profile_id FROM promo_codes WHERE code = ${code} FOR UPDATE),

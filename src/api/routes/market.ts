@@ -32,6 +32,7 @@ import {
   type StoredProduct,
 } from '../../store/market.js';
 import { findProfile } from '../../store/profiles.js';
+import { promo } from '../../engine/promo.js';
 import { cursorAfter } from '../pagination.js';
 import { badRequest, conflict, notFound, unprocessable, type FieldError } from '../problem.js';
 import {
@@ -298,7 +299,11 @@ export function marketRoutes(app: FastifyInstance, ctx: AppContext) {
       const { status } = req.body as { status: OrderStatus };
       const r = await ctx.db
         .transaction()
-        .execute((tx) => setOrderStatus(tx, id, status, ctx.clock.now()))
+        .execute(async (tx) => {
+          const changed = await setOrderStatus(tx, id, status, ctx.clock.now());
+          if (changed && status === 'canceled') await promo.releaseOrderCodes(tx, id, ctx.clock.now());
+          return changed;
+        })
         .catch(orderRefusal);
       if (!r) throw notFound('Order');
       if (status === 'canceled')
