@@ -11,6 +11,7 @@ import { loyaltyTasks } from './engine/tasks/loyalty.js';
 import { messageDeliveryTask } from './engine/tasks/message-delivery.js';
 import { segmentMembership } from './engine/segments.js';
 import { promoExpiryTask } from './engine/tasks/promo-expiry.js';
+import { registerPromoContext } from './engine/promo-context.js';
 import { WorkLoop } from './engine/work-loop.js';
 import { messaging } from './engine/messaging.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -55,6 +56,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   await segmentMembership(ctx).start();
   work.add(segmentMembership(ctx).refreshTask());
   work.add(promoExpiryTask(ctx.db));
+  registerPromoContext();
 
   let server: Api | null = null;
   let createdToken: string | null = null;

@@ -117,6 +117,8 @@ export interface ContextInput {
   now: Date;
   /** True for `POST /templates/{id}/render`: providers must not change anything (e.g. issue no code). */
   preview: boolean;
+  /** Who is sending: a scenario step, a campaign, or neither (a direct API send). */
+  origin?: SendOrigin;
 }
 
 /** One top-level name in the template context (`profile`, `data`, `promo`, `loyalty`, …). Values may be promises or Drops. */
@@ -450,7 +452,7 @@ export class Messaging {
         const unsubscribeUrl = this.unsubscribeUrl(key, settings, messageId);
         try {
           const compiled = this.compiledTemplate(template);
-          const scope = this.context({ ctx: this.ctx, tx, profile, template, data: req.data ?? {}, messageId, now, preview: false }, unsubscribeUrl, compiled.globals);
+          const scope = this.context({ ctx: this.ctx, tx, profile, template, data: req.data ?? {}, messageId, now, preview: false, origin }, unsubscribeUrl, compiled.globals);
           // The text part of HTML is derived again when needed (delivery, listing): not stored twice.
           const r = await renderTemplate(compiled, scope, catalogueFactory(tx), { sync: !needsAsync(compiled), deriveText: false });
           const extra: Record<string, unknown> = { unsubscribe_url: unsubscribeUrl, format: template.format };
