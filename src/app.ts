@@ -12,6 +12,7 @@ import { messageDeliveryTask } from './engine/tasks/message-delivery.js';
 import { segmentMembership } from './engine/segments.js';
 import { promoExpiryTask } from './engine/tasks/promo-expiry.js';
 import { registerPromoContext } from './engine/promo-context.js';
+import { registerLoyaltyContext } from './engine/loyalty-context.js';
 import { WorkLoop } from './engine/work-loop.js';
 import { messaging } from './engine/messaging.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -57,6 +58,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   work.add(segmentMembership(ctx).refreshTask());
   work.add(promoExpiryTask(ctx.db));
   registerPromoContext();
+  registerLoyaltyContext();
 
   let server: Api | null = null;
   let createdToken: string | null = null;

@@ -211,6 +211,16 @@ export async function memberOfProfile(ex: Executor, programId: string, profileId
 }
 
 /** A member by member id, profile id, email or phone. */
+/** Every program membership of a profile, oldest first (templates' `{{ loyalty.* }}`). */
+export async function membershipsOfProfile(ex: Executor, profileId: string) {
+  return ex
+    .selectFrom('loyalty_members')
+    .select(['program_id', 'balance', 'pending', 'tier'])
+    .where('profile_id', '=', profileId)
+    .orderBy('joined_at')
+    .execute();
+}
+
 export async function findMember(ex: Executor, programId: string, ref: string): Promise<Member | undefined> {
   const q = ex.selectFrom('loyalty_members as m').select(MEMBER_COLUMNS.map((c) => `m.${c}` as const)).where('m.program_id', '=', programId);
   if (isUuid(ref)) {
