@@ -13,6 +13,7 @@ import { segmentMembership } from './engine/segments.js';
 import { promoExpiryTask } from './engine/tasks/promo-expiry.js';
 import { registerPromoContext } from './engine/promo-context.js';
 import { registerLoyaltyContext } from './engine/loyalty-context.js';
+import { registerMarketCatalogue } from './engine/catalogue-context.js';
 import { WorkLoop } from './engine/work-loop.js';
 import { messaging } from './engine/messaging.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -59,6 +60,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   work.add(promoExpiryTask(ctx.db));
   registerPromoContext();
   registerLoyaltyContext();
+  registerMarketCatalogue();
 
   let server: Api | null = null;
   let createdToken: string | null = null;
