@@ -127,25 +127,27 @@ function toProgram(r: Record<string, unknown>): Program {
   };
 }
 
+/** The program's settings as its table's columns: one mapping for create and update. */
+function programColumns(s: ProgramSettings) {
+  return {
+    name: s.name,
+    currency: s.currency,
+    welcome_points: s.welcome_points,
+    point_value: s.point_value,
+    points_rounding: s.points_rounding,
+    points_ttl: s.points_ttl,
+    accrual_hold: s.accrual_hold,
+    redeem_max_share: String(s.redeem_max_share),
+    tiers: JSON.stringify(s.tiers),
+    tier_window: s.tier_window,
+    expiry_notice: s.expiry_notice,
+  };
+}
+
 export async function createProgram(ex: Executor, s: ProgramSettings, now: Date): Promise<Program> {
   const row = await ex
     .insertInto('loyalty_programs')
-    .values({
-      id: newId(),
-      name: s.name,
-      currency: s.currency,
-      welcome_points: s.welcome_points,
-      point_value: s.point_value,
-      points_rounding: s.points_rounding,
-      points_ttl: s.points_ttl,
-      accrual_hold: s.accrual_hold,
-      redeem_max_share: String(s.redeem_max_share),
-      tiers: JSON.stringify(s.tiers),
-      tier_window: s.tier_window,
-      expiry_notice: s.expiry_notice,
-      created_at: now,
-      updated_at: now,
-    })
+    .values({ id: newId(), ...programColumns(s), created_at: now, updated_at: now })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toProgram(row as unknown as Record<string, unknown>);
@@ -154,20 +156,7 @@ export async function createProgram(ex: Executor, s: ProgramSettings, now: Date)
 export async function updateProgram(ex: Executor, id: string, s: ProgramSettings, now: Date): Promise<Program | undefined> {
   const row = await ex
     .updateTable('loyalty_programs')
-    .set({
-      name: s.name,
-      currency: s.currency,
-      welcome_points: s.welcome_points,
-      point_value: s.point_value,
-      points_rounding: s.points_rounding,
-      points_ttl: s.points_ttl,
-      accrual_hold: s.accrual_hold,
-      redeem_max_share: String(s.redeem_max_share),
-      tiers: JSON.stringify(s.tiers),
-      tier_window: s.tier_window,
-      expiry_notice: s.expiry_notice,
-      updated_at: now,
-    })
+    .set({ ...programColumns(s), updated_at: now })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
