@@ -15,6 +15,8 @@ import { registerPromoContext } from './engine/promo-context.js';
 import { registerLoyaltyContext } from './engine/loyalty-context.js';
 import { registerMarketCatalogue } from './engine/catalogue-context.js';
 import { WorkLoop } from './engine/work-loop.js';
+import { campaignDeliveryTask } from './engine/campaigns/delivery.js';
+import { campaignScheduleTask } from './engine/campaigns/scheduler.js';
 import { messaging } from './engine/messaging.js';
 import { openDatabase, type Database } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -58,6 +60,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   await segmentMembership(ctx).start();
   work.add(segmentMembership(ctx).refreshTask());
   work.add(promoExpiryTask(ctx.db));
+  work.add(campaignScheduleTask(ctx));
+  work.add(campaignDeliveryTask(ctx));
   registerPromoContext();
   registerLoyaltyContext();
   registerMarketCatalogue();

@@ -261,4 +261,61 @@ export interface DB {
   promo_codes: PromoCodesTable;
   promo_code_holders: PromoCodeHoldersTable;
   promo_code_events: PromoCodeEventsTable;
+  campaigns: CampaignsTable;
+  campaign_runs: CampaignRunsTable;
+  campaign_recipients: CampaignRecipientsTable;
+}
+
+export interface CampaignsTable {
+  id: string;
+  name: string;
+  kind: 'broadcast' | 'regular' | 'trigger';
+  status: 'draft' | 'scheduled' | 'running' | 'paused' | 'completed' | 'canceled';
+  channel: string;
+  variants: Json<{ template_id: string; weight: number }[]>;
+  audience: Json<{ segment_ids: string[]; exclude_segment_ids?: string[] } | null> | null;
+  schedule: Json<{ at?: string; cron?: string; timezone?: string } | null> | null;
+  send_in_profile_timezone: boolean;
+  control_percent: ColumnType<number | string, number | undefined, number>;
+  throttle_per_minute: number | null;
+  winner_selection: Json<{ test_percent: number; metric: 'opens' | 'clicks' | 'goal'; window: string } | null> | null;
+  goal: Json<{ event: string; within: string } | null> | null;
+  data: Json;
+  next_run_at: Timestamp | null;
+  started_at: Timestamp | null;
+  paused_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CampaignRunsTable {
+  id: string;
+  campaign_id: string;
+  scheduled_for: Timestamp;
+  status: 'sending' | 'completed' | 'canceled';
+  audience: Generated<number>;
+  snapshot_ms: number | null;
+  test_sent_at: Timestamp | null;
+  winner_due_at: Timestamp | null;
+  winner_variant: number | null;
+  winner_results: Json<object[]> | null;
+  throttle_window: Timestamp | null;
+  throttle_count: Generated<number>;
+  started_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface CampaignRecipientsTable {
+  run_id: string;
+  profile_id: string;
+  seq: Generated<number>;
+  grp: 'all' | 'test' | 'rest' | 'control' | 'global_control';
+  variant: number | null;
+  status: 'pending' | 'held' | 'sent' | 'skipped' | 'control' | 'canceled';
+  reason: string | null;
+  message_id: string | null;
+  deferred: Generated<boolean>;
+  due_at: Timestamp | null;
+  done_at: Timestamp | null;
 }

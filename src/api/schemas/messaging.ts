@@ -121,6 +121,9 @@ export const MessagingSettingsBody = Type.Object(
     ),
     public_url: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 })),
     unsubscribe_landing_url: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 })),
+    control_group_percent: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 50, multipleOf: 0.01, description: 'Global control group: this share of profiles (a stable hash share) gets no marketing campaign; reports compare against it' }),
+    ),
     retry: Type.Optional(
       Type.Object({ max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })), backoff: Type.Optional(Duration) }, { additionalProperties: false }),
     ),
