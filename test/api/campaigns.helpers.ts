@@ -1,3 +1,6 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import { expect } from 'vitest';
 import type { Harness } from '../helpers/harness.js';
 import { drainMessages } from '../messaging/helpers.js';
@@ -102,4 +105,31 @@ export async function recipientsOf(h: Harness, campaignId: string, query = ''): 
     cursor = r.body.next_cursor;
   } while (cursor);
   return out;
+}
+
+export interface Mail {
+  to: string[];
+  subject: string;
+  html: string;
+}
+
+/** A real SMTP server on loopback that keeps what it receives. */
+export async function smtpSink(): Promise<{ port: number; mails: Mail[]; close(): Promise<void> }> {
+  const mails: Mail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', async () => {
+        const parsed = await simpleParser(Buffer.concat(chunks));
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), subject: parsed.subject ?? '', html: typeof parsed.html === 'string' ? parsed.html : '' });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
