@@ -4,9 +4,10 @@ import { messaging } from '../../src/engine/messaging.js';
 import { describeEachDatabase } from '../helpers/harness.js';
 import { expectProblem } from '../helpers/promo.js';
 import { drainMessages, until } from '../messaging/helpers.js';
-import { act, api, campaign, importProfiles, messagesOf, recipientsOf, runCampaigns, segment, smtpSink, stats, template } from './campaigns.helpers.js';
+import { act, api, campaign, importProfiles, messagesOf, recipientsOf, driveWorkByHand, runCampaigns, segment, smtpSink, stats, template } from './campaigns.helpers.js';
 
 describeEachDatabase('campaigns: regular on a cron, trigger through the API, throttle and deferral (outbox)', (h) => {
+  beforeAll(async () => driveWorkByHand(h()));
   let regular: string;
   let trigger: string;
   let tpl: string;
@@ -189,6 +190,7 @@ describeEachDatabase('campaigns: regular on a cron, trigger through the API, thr
 });
 
 describeEachDatabase('campaigns: every kind over a real SMTP server on loopback', (h) => {
+  beforeAll(async () => driveWorkByHand(h()));
   let smtp: Awaited<ReturnType<typeof smtpSink>>;
   beforeAll(async () => {
     smtp = await smtpSink();

@@ -1,10 +1,11 @@
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { VirtualClock } from '../../src/domain/clock.js';
 import { describeEachDatabase } from '../helpers/harness.js';
 import { expectProblem } from '../helpers/promo.js';
-import { act, api, campaign, importProfiles, messagesOf, recipientsOf, runCampaigns, segment, staticSegment, stats, template } from './campaigns.helpers.js';
+import { act, api, campaign, importProfiles, messagesOf, recipientsOf, driveWorkByHand, runCampaigns, segment, staticSegment, stats, template } from './campaigns.helpers.js';
 
 describeEachDatabase('campaigns: broadcast through the outbox', (h) => {
+  beforeAll(async () => driveWorkByHand(h()));
   let berlin: string;
   let ids: string[];
   let tpl: string;
