@@ -33,12 +33,12 @@ export async function benchDatabase(kind: BenchDb): Promise<{ database: Database
 }
 
 /** A whole Retenta process (API + worker) on a bench database, listening on a free loopback port. */
-export async function benchApp(kind: BenchDb, overrides: Partial<Config> = {}): Promise<{ app: App; url: string; close(): Promise<void> }> {
+export async function benchApp(kind: BenchDb, overrides: Partial<Config> = {}): Promise<{ app: App; url: string; databaseUrl?: string; close(): Promise<void> }> {
   const made = await benchDatabase(kind);
   const config = loadConfig({}, { port: 0, logLevel: 'silent', bootstrapToken: BENCH_TOKEN, poolSize: 16, ...overrides });
   const app = await createApp({ config, database: made.database, log: pino({ level: 'silent' }) });
   const url = await app.listen();
-  return { app, url, close: async () => (await app.stop(), await made.drop()) };
+  return { app, url, databaseUrl: made.url, close: async () => (await app.stop(), await made.drop()) };
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -7,7 +7,13 @@ import type { CampaignRecipientsTable } from './schema.js';
 /** A campaign's recipients: the audience snapshot of each run, its delivery and the counts reports read. */
 export type RecipientRow = Selectable<CampaignRecipientsTable>;
 
-/** Word `k` (0–3) of an md5 hex digest as an unsigned 32-bit integer: the same arithmetic as domain/campaigns/assignment.ts. */
+/**
+ * The words of domain/campaigns/assignment.ts in SQL: words 0 and 1 (control, variant) from one 64-bit read
+ * of the md5 digest, word 2 (test) only when the campaign tests. Unsigned, as in the domain.
+ */
+const high = (w64: RawBuilder<number>) => sql<number>`((${w64} >> 32) & 4294967295)`;
+const low = (w64: RawBuilder<number>) => sql<number>`(${w64} & 4294967295)`;
+const first64 = (digest: RawBuilder<string>) => sql<number>`('x' || left(${digest}, 16))::bit(64)::bigint`;
 const word = (digest: RawBuilder<string>, k: number) => sql<number>`('x' || substr(${digest}, ${k * 8 + 1}, 8))::bit(32)::bigint`;
 
 export interface SnapshotInput {
@@ -27,51 +33,57 @@ export interface SnapshotInput {
 /**
  * The audience snapshot of a run in ONE set-based statement: every matching profile with its group
  * (control groups, test share, rest) and variant decided by hash in SQL, due now or at its local time.
- * Control-group rows are recorded as such (never sent, counted). Returns the count per group.
+ * Control-group rows are recorded as such (never sent, counted). Rows go in in profile order, which keeps
+ * the primary key's inserts at its right edge. Returns the count per group.
  */
 export async function snapshotAudience(ex: Executor, s: SnapshotInput): Promise<Map<RecipientGroup, number>> {
   const { plan } = s;
+  if (WORD.control !== 0 || WORD.variant !== 1) throw new Error('the SQL reads control and variant as words 0 and 1');
   const h = sql<string>`x.h`;
-  const g = sql<string>`x.g`;
-  const globalDigest = plan.globalControlBound > 0 ? sql`md5(${GLOBAL_CONTROL_SEED}::text || p.id::text)` : sql`NULL::text`;
+  const w64 = sql<number>`x.w`;
   const variantCase = sql`CASE ${sql.join(
     plan.variantBounds.map((b, i) => sql`WHEN a.w_variant < ${b}::bigint THEN ${i}::smallint`),
     sql` `,
   )} ELSE ${plan.variantBounds.length - 1}::smallint END`;
   const testCase = plan.testBound === null ? sql`'all'` : sql`CASE WHEN a.w_test < ${plan.testBound}::bigint THEN 'test' ELSE 'rest' END`;
   const groupCase = sql`CASE
-      WHEN ${plan.globalControlBound}::bigint > 0 AND a.w_global < ${plan.globalControlBound}::bigint THEN 'global_control'
+      WHEN a.w_global < ${plan.globalControlBound}::bigint THEN 'global_control'
       WHEN a.w_control < ${plan.controlBound}::bigint THEN 'control'
       ELSE ${testCase} END`;
+  const globalWord = plan.globalControlBound > 0 ? high(first64(sql`md5(${GLOBAL_CONTROL_SEED}::text || p.id::text)`)) : sql`0::bigint`;
   const zones = s.zoneMoments;
   const zoneJoin = zones
     ? sql`LEFT JOIN unnest(${[...zones.keys()]}::text[], ${[...zones.values()].map((d) => d.toISOString())}::timestamptz[]) AS z(zone, due) ON z.zone = p.fields ->> 'timezone'`
     : sql``;
   const due = zones ? sql`greatest(coalesce(z.due, ${s.defaultDue ?? s.now}::timestamptz), ${s.now}::timestamptz)` : sql`${s.now}::timestamptz`;
   const exclude = s.exclude ? sql` AND NOT ${s.exclude}` : sql``;
+  // A big sort in memory rather than on disk; the audience is materialised so that the planner sorts it
+  // instead of reading profiles in id order through the index (random heap access).
+  await sql`SET LOCAL work_mem = '256MB'`.execute(ex);
   const r = await sql<{ grp: RecipientGroup; n: number }>`
-    WITH ins AS (
+    WITH aud AS MATERIALIZED (
+      SELECT a.id, a.due, ${groupCase} AS grp, ${variantCase} AS variant
+      FROM (
+        SELECT p.id, ${due} AS due, ${high(w64)} AS w_control, ${low(w64)} AS w_variant,
+          ${plan.testBound === null ? sql`0::bigint` : word(h, WORD.test)} AS w_test, ${globalWord} AS w_global
+        FROM profiles p
+        CROSS JOIN LATERAL (SELECT md5(${plan.seed}::text || p.id::text) AS h) d
+        CROSS JOIN LATERAL (SELECT d.h, ${first64(sql`d.h`)} AS w) x
+        ${zoneJoin}
+        WHERE p.erased_at IS NULL AND ${s.include}${exclude}
+      ) a
+    ), ins AS (
       INSERT INTO campaign_recipients (run_id, profile_id, seq, grp, variant, status, due_at, done_at)
       SELECT ${s.runId}::uuid, b.id, 0, b.grp,
         CASE WHEN b.grp IN ('all', 'test') THEN b.variant END,
-        CASE b.grp WHEN 'rest' THEN 'held' WHEN 'control' THEN 'control' WHEN 'global_control' THEN 'control' ELSE 'pending' END,
+        CASE b.grp WHEN 'rest' THEN 'held' WHEN 'control' THEN 'control' WHEN 'global_control' THEN 'control'
+          ELSE CASE WHEN b.due > ${s.now}::timestamptz THEN 'scheduled' ELSE 'pending' END END,
         CASE WHEN b.grp IN ('all', 'test') THEN b.due END,
         CASE WHEN b.grp IN ('control', 'global_control') THEN ${s.now}::timestamptz END
-      FROM (
-        SELECT a.id, a.due, ${groupCase} AS grp, ${variantCase} AS variant
-        FROM (
-          SELECT p.id, ${due} AS due,
-            ${word(h, WORD.control)} AS w_control, ${word(h, WORD.variant)} AS w_variant, ${word(h, WORD.test)} AS w_test,
-            ${plan.globalControlBound > 0 ? word(g, 0) : sql`0::bigint`} AS w_global
-          FROM profiles p
-          CROSS JOIN LATERAL (SELECT md5(${plan.seed}::text || p.id::text) AS h, ${globalDigest} AS g) x
-          ${zoneJoin}
-          WHERE p.erased_at IS NULL AND ${s.include}${exclude}
-        ) a
-      ) b
-      RETURNING grp
+      FROM aud b
+      ORDER BY b.id
     )
-    SELECT grp, count(*)::int AS n FROM ins GROUP BY grp`.execute(ex);
+    SELECT grp, count(*)::int AS n FROM aud GROUP BY grp`.execute(ex);
   return new Map(r.rows.map((x) => [x.grp, x.n]));
 }
 
@@ -82,15 +94,34 @@ export interface ClaimedRecipient {
   variant: number;
 }
 
-/** Up to `limit` of the run's pending recipients that are due, locked for this worker (SKIP LOCKED). */
-export async function claimRecipients(ex: Executor, runId: string, now: Date, limit: number): Promise<ClaimedRecipient[]> {
+/** Where a worker's last claim in a run ended: the next claim goes on from there instead of re-reading what is done. */
+export interface ClaimCursor {
+  profile_id: string;
+  seq: number;
+}
+
+/**
+ * Up to `limit` of the run's pending recipients after `after`, along the primary key, locked for this
+ * worker (SKIP LOCKED: workers share a run).
+ */
+export async function claimRecipients(ex: Executor, runId: string, limit: number, after: ClaimCursor | null = null): Promise<ClaimedRecipient[]> {
   if (limit <= 0) return [];
+  const from = after ? sql` AND (profile_id, seq) > (${after.profile_id}::uuid, ${after.seq}::bigint)` : sql``;
   const r = await sql<ClaimedRecipient>`
     SELECT profile_id, seq, grp, variant FROM campaign_recipients
-    WHERE run_id = ${runId} AND status = 'pending' AND due_at <= ${now}
-    ORDER BY due_at LIMIT ${limit}
+    WHERE run_id = ${runId} AND status = 'pending'${from}
+    ORDER BY profile_id, seq LIMIT ${limit}
     FOR UPDATE SKIP LOCKED`.execute(ex);
   return r.rows.map((x) => ({ ...x, seq: Number(x.seq) }));
+}
+
+/** Recipients whose local send time has come become pending (due). */
+export async function promoteDue(ex: Executor, runIds: string[], now: Date): Promise<number> {
+  if (!runIds.length) return 0;
+  const r = await sql`
+    UPDATE campaign_recipients SET status = 'pending'
+    WHERE run_id = ANY(${runIds}::uuid[]) AND status = 'scheduled' AND due_at <= ${now}`.execute(ex);
+  return Number(r.numAffectedRows ?? 0);
 }
 
 export interface RecipientOutcome {
@@ -159,7 +190,7 @@ export async function cancelPending(ex: Executor, runIds: string[], now: Date): 
   if (!runIds.length) return 0;
   const r = await sql`
     UPDATE campaign_recipients SET status = 'canceled', reason = 'campaign canceled', done_at = ${now}
-    WHERE run_id = ANY(${runIds}::uuid[]) AND status IN ('pending', 'held')`.execute(ex);
+    WHERE run_id = ANY(${runIds}::uuid[]) AND status IN ('pending', 'scheduled', 'held')`.execute(ex);
   return Number(r.numAffectedRows ?? 0);
 }
 

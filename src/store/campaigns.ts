@@ -121,8 +121,14 @@ export async function insertRun(ex: Executor, campaignId: string, scheduledFor: 
     .executeTakeFirst();
 }
 
-export async function recordSnapshot(ex: Executor, runId: string, audience: number, ms: number): Promise<void> {
-  await ex.updateTable('campaign_runs').set({ audience, snapshot_ms: ms }).where('id', '=', runId).execute();
+/** The snapshot's size: everyone taken in, what is to be sent (`remaining`), and the rest held for the winner. */
+export async function recordSnapshot(ex: Executor, runId: string, counts: { audience: number; remaining: number; rest: number }, ms: number): Promise<void> {
+  await ex.updateTable('campaign_runs').set({ ...counts, snapshot_ms: ms }).where('id', '=', runId).execute();
+}
+
+/** `n` more of the run's recipients are done (sent or skipped); in the batch's transaction. */
+export async function recipientsDone(ex: Executor, runId: string, n: number): Promise<void> {
+  if (n > 0) await sql`UPDATE campaign_runs SET remaining = remaining - ${n} WHERE id = ${runId}`.execute(ex);
 }
 
 export async function getRun(ex: Executor, id: string): Promise<CampaignRunRow | undefined> {
@@ -140,7 +146,7 @@ export async function triggerRun(ex: Executor, campaignId: string): Promise<Camp
   return ex.selectFrom('campaign_runs').selectAll().where('campaign_id', '=', campaignId).orderBy('scheduled_for').limit(1).executeTakeFirst();
 }
 
-/** Runs that are sending for campaigns that are running (not paused): what delivery works on. */
+/** Runs that are sending for campaigns that are running (not paused) and have recipients left: what delivery works on. */
 export async function deliverableRuns(ex: Executor): Promise<(CampaignRunRow & { throttle_per_minute: number | null })[]> {
   return ex
     .selectFrom('campaign_runs as r')
@@ -148,6 +154,7 @@ export async function deliverableRuns(ex: Executor): Promise<(CampaignRunRow & {
     .selectAll('r')
     .select('c.throttle_per_minute')
     .where('r.status', '=', 'sending')
+    .where('r.remaining', '>', 0)
     .where('c.status', '=', 'running')
     .where('c.kind', '!=', 'trigger')
     .orderBy('r.started_at')
@@ -186,7 +193,7 @@ export async function startWinnerWindows(ex: Executor, now: Date): Promise<{ id:
     FROM campaigns c
     WHERE c.id = u.campaign_id AND c.status = 'running' AND c.winner_selection IS NOT NULL
       AND u.status = 'sending' AND u.test_sent_at IS NULL AND u.snapshot_ms IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM campaign_recipients x WHERE x.run_id = u.id AND x.status = 'pending')
+      AND u.remaining <= u.rest
     RETURNING u.id, c.winner_selection ->> 'window' AS window`.execute(ex);
   return r.rows;
 }
@@ -226,8 +233,7 @@ export async function completeFinishedRuns(ex: Executor, now: Date): Promise<str
   await sql`
     UPDATE campaign_runs u SET status = 'completed', completed_at = ${now}
     FROM campaigns c
-    WHERE c.id = u.campaign_id AND c.kind != 'trigger' AND u.status = 'sending' AND u.snapshot_ms IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM campaign_recipients x WHERE x.run_id = u.id AND x.status IN ('pending', 'held'))`.execute(ex);
+    WHERE c.id = u.campaign_id AND c.kind != 'trigger' AND u.status = 'sending' AND u.snapshot_ms IS NOT NULL AND u.remaining <= 0`.execute(ex);
   const done = await sql<{ id: string }>`
     UPDATE campaigns c SET status = 'completed', completed_at = ${now}, updated_at = ${now}
     WHERE c.kind = 'broadcast' AND c.status = 'running' AND c.next_run_at IS NULL
@@ -241,7 +247,7 @@ export async function completeFinishedRuns(ex: Executor, now: Date): Promise<str
 export async function cancelRuns(ex: Executor, campaignId: string, now: Date): Promise<string[]> {
   const r = await ex
     .updateTable('campaign_runs')
-    .set({ status: 'canceled', completed_at: now })
+    .set({ status: 'canceled', completed_at: now, remaining: 0 })
     .where('campaign_id', '=', campaignId)
     .where('status', '=', 'sending')
     .returning('id')

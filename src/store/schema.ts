@@ -295,6 +295,8 @@ export interface CampaignRunsTable {
   scheduled_for: Timestamp;
   status: 'sending' | 'completed' | 'canceled';
   audience: Generated<number>;
+  remaining: Generated<number>;
+  rest: Generated<number>;
   snapshot_ms: number | null;
   test_sent_at: Timestamp | null;
   winner_due_at: Timestamp | null;
@@ -312,7 +314,7 @@ export interface CampaignRecipientsTable {
   seq: Generated<number>;
   grp: 'all' | 'test' | 'rest' | 'control' | 'global_control';
   variant: number | null;
-  status: 'pending' | 'held' | 'sent' | 'skipped' | 'control' | 'canceled';
+  status: 'pending' | 'scheduled' | 'held' | 'sent' | 'skipped' | 'control' | 'canceled';
   reason: string | null;
   message_id: string | null;
   deferred: Generated<boolean>;

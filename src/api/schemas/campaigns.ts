@@ -154,7 +154,7 @@ export const RunView = Type.Object({
 export const RecipientListQuery = Type.Object({
   ...PageQuery.properties,
   run_id: Type.Optional(Uuid),
-  status: Type.Optional(lit(['pending', 'held', 'sent', 'skipped', 'control', 'canceled'] as const)),
+  status: Type.Optional(lit(['pending', 'scheduled', 'held', 'sent', 'skipped', 'control', 'canceled'] as const)),
   group: Type.Optional(lit(['all', 'test', 'rest', 'control', 'global_control'] as const)),
   profile: Type.Optional(Uuid),
 });

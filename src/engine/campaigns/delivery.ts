@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.js';
-import { claimRecipients, recordOutcomes, type RecipientOutcome } from '../../store/campaign-recipients.js';
-import { deliverableRuns, getCampaign, returnThrottle, takeThrottle } from '../../store/campaigns.js';
+import { claimRecipients, recordOutcomes, type ClaimCursor, type ClaimedRecipient, type RecipientOutcome } from '../../store/campaign-recipients.js';
+import type { Tx } from '../../store/db.js';
+import { deliverableRuns, getCampaign, recipientsDone, returnThrottle, takeThrottle } from '../../store/campaigns.js';
 import type { WorkTask } from '../work-loop.js';
 import { sendCampaignBatch } from './send.js';
 
@@ -16,8 +17,9 @@ export const recipientKey = (runId: string, profileId: string) => `campaign:${ru
  * transaction rolls back and the rows are claimed again); the dedupe key per run and profile backs that up.
  * A throttled run takes its batch from the run's per-minute allowance first.
  */
-export async function deliverCampaigns(ctx: AppContext, limit: number, now: Date): Promise<number> {
+export async function deliverCampaigns(ctx: AppContext, limit: number, now: Date, cursors = new Map<string, ClaimCursor>()): Promise<number> {
   const runs = await deliverableRuns(ctx.db);
+  for (const id of cursors.keys()) if (!runs.some((r) => r.id === id)) cursors.delete(id);
   let handled = 0;
   for (const run of runs) {
     if (handled >= limit) break;
@@ -26,7 +28,7 @@ export async function deliverCampaigns(ctx: AppContext, limit: number, now: Date
       if (!campaign || campaign.status !== 'running') return 0;
       const want = limit - handled;
       const allowed = run.throttle_per_minute ? await takeThrottle(tx, run.id, run.throttle_per_minute, want, now) : want;
-      const claimed = await claimRecipients(tx, run.id, now, allowed);
+      const claimed = await claimFrom(tx, run.id, allowed, cursors);
       if (run.throttle_per_minute) await returnThrottle(tx, run.id, allowed - claimed.length);
       if (!claimed.length) return 0;
       const results = await sendCampaignBatch(
@@ -44,13 +46,30 @@ export async function deliverCampaigns(ctx: AppContext, limit: number, now: Date
         message_id: results[i].message_id,
         deferred: results[i].deferred,
       }));
-      await recordOutcomes(tx, run.id, outcomes, now);
+      // last, so that the run's row lock is held only until the commit
+      await recipientsDone(tx, run.id, await recordOutcomes(tx, run.id, outcomes, now));
       return claimed.length;
     });
   }
   return handled;
 }
 
+/**
+ * Claims after this worker's previous claim in the run; from the start when nothing lies ahead (rows another
+ * worker held and gave back, rows that fell due or were released to the winner meanwhile).
+ */
+async function claimFrom(tx: Tx, runId: string, limit: number, cursors: Map<string, ClaimCursor>): Promise<ClaimedRecipient[]> {
+  const after = cursors.get(runId) ?? null;
+  let claimed = await claimRecipients(tx, runId, limit, after);
+  if (!claimed.length && after) claimed = await claimRecipients(tx, runId, limit, null);
+  if (claimed.length) {
+    const last = claimed[claimed.length - 1];
+    cursors.set(runId, { profile_id: last.profile_id, seq: last.seq });
+  } else cursors.delete(runId);
+  return claimed;
+}
+
 export function campaignDeliveryTask(ctx: AppContext): WorkTask {
-  return { name: CAMPAIGN_DELIVERY_TASK, batchSize: 500, idleMs: 1_000, run: (limit, now) => deliverCampaigns(ctx, limit, now) };
+  const cursors = new Map<string, ClaimCursor>();
+  return { name: CAMPAIGN_DELIVERY_TASK, batchSize: 500, idleMs: 1_000, run: (limit, now) => deliverCampaigns(ctx, limit, now, cursors) };
 }

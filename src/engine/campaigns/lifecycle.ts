@@ -74,7 +74,7 @@ export async function campaignAction(ctx: AppContext, id: string, action: Campai
         const first = firstRunAt(c, now);
         if (c.kind === 'trigger') {
           const run = await insertRun(tx, c.id, now, now);
-          await recordSnapshot(tx, run!.id, 0, 0);
+          await recordSnapshot(tx, run!.id, { audience: 0, remaining: 0, rest: 0 }, 0);
         }
         const status = activeStatus(c.kind, first, false, now);
         return (await changeStatus(tx, id, ['draft'], { status, next_run_at: first, started_at: now }, now))!;

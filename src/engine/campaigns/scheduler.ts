@@ -2,11 +2,12 @@ import type { AppContext } from '../../context.js';
 import { localSendMoments, nextCronRun } from '../../domain/campaigns/schedule.js';
 import { metricEvent, pickWinner } from '../../domain/campaigns/winner.js';
 import { durationMs } from '../../domain/duration.js';
-import { releaseRest, snapshotAudience, testResults } from '../../store/campaign-recipients.js';
+import { promoteDue, releaseRest, snapshotAudience, testResults } from '../../store/campaign-recipients.js';
 import {
   claimDueCampaigns,
   claimDueWinners,
   completeFinishedRuns,
+  deliverableRuns,
   insertRun,
   recordSnapshot,
   recordWinner,
@@ -50,8 +51,9 @@ export async function startRun(ctx: AppContext, tx: Tx, c: CampaignRow, now: Dat
     zoneMoments: c.send_in_profile_timezone && at ? localSendMoments(at, ALL_ZONES) : null,
     defaultDue: at ? new Date(at) : now,
   });
+  const n = (g: string) => groups.get(g as never) ?? 0;
   const audience = [...groups.values()].reduce((a, b) => a + b, 0);
-  await recordSnapshot(tx, run.id, audience, Math.round(performance.now() - t0));
+  await recordSnapshot(tx, run.id, { audience, remaining: n('all') + n('test') + n('rest'), rest: n('rest') }, Math.round(performance.now() - t0));
   ctx.log.info({ campaign: c.id, run: run.id, audience, groups: Object.fromEntries(groups) }, 'campaign run started');
   return { runId: run.id, audience };
 }
@@ -67,8 +69,9 @@ async function decideWinner(tx: Tx, run: { id: string; winner_due_at: Date | nul
 }
 
 /**
- * The scheduler's round: start due runs (one campaign per transaction), start winner windows whose test
- * share is out, decide due winners, complete runs with nothing left. Returns how much it did.
+ * The scheduler's round: start due runs (one campaign per transaction), make recipients due whose local
+ * time has come, start winner windows whose test share is out, decide due winners, complete runs with
+ * nothing left. Returns how much it did.
  */
 export async function scheduleCampaigns(ctx: AppContext, limit: number, now: Date): Promise<number> {
   let done = 0;
@@ -88,6 +91,10 @@ export async function scheduleCampaigns(ctx: AppContext, limit: number, now: Dat
     done++;
     wakeDelivery = true;
   }
+
+  // recipients whose local send time has come
+  const sending = await deliverableRuns(ctx.db);
+  if (sending.length && (await promoteDue(ctx.db, sending.map((r) => r.id), now))) wakeDelivery = true;
 
   for (const w of await ctx.db.transaction().execute((tx) => startWinnerWindows(tx, now))) {
     await setWinnerDue(ctx.db, w.id, new Date(now.getTime() + durationMs(w.window)));

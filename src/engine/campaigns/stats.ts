@@ -101,6 +101,7 @@ export async function campaignStats(ex: Executor, c: CampaignRow, runId?: string
         else s.control_group += r.n;
         break;
       case 'pending':
+      case 'scheduled':
         s.pending += r.n;
         if (v) v.pending += r.n;
         break;

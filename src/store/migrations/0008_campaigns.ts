@@ -7,13 +7,17 @@
  *   campaign's API sends. `(campaign_id, scheduled_for)` is unique so that a cron time runs once whatever
  *   the number of workers. The throttle window and the test-then-winner decision live on the run.
  * - `campaign_recipients`: the audience snapshot, one row per profile and run (`seq` 0; API sends of a
- *   trigger campaign number their rows from `campaign_send_seq`), written by one INSERT … SELECT. `grp` is
+ *   trigger campaign number their rows from `campaign_send_seq`), written by one INSERT … SELECT in profile
+ *   order (so that the primary key grows at its right edge instead of splitting pages all over). `grp` is
  *   `all` (no test), `test`, `rest` (waits for the winner), `control` or `global_control`; `status` moves
- *   `pending` → `sent` | `skipped` (with `reason`), `held` (rest, before the winner) → `pending`, or
- *   `control` / `canceled`. No foreign key: the snapshot writes a million rows without a lookup per row;
- *   runs delete their recipients themselves.
- * - `campaign_recipients_due`: delivery claims a run's due pending rows by this index (FOR UPDATE SKIP
- *   LOCKED); rows leave it as they are sent, so it stays as small as the work left.
+ *   `pending` (due) → `sent` | `skipped` (with `reason`); `scheduled` (due later: the profile's local time)
+ *   and `held` (the rest, before the winner) → `pending`; `control` and `canceled` are final. No foreign
+ *   key: the snapshot writes a million rows without a lookup per row; runs delete their recipients themselves.
+ * - Delivery claims a run's pending rows along the primary key (FOR UPDATE SKIP LOCKED), each worker going
+ *   on after its previous claim. `campaign_runs.remaining` counts what is not done yet (decremented in each
+ *   batch's transaction), so that finding the runs that are done reads no recipients.
+ * - `campaign_recipients_later`: only the rows waiting for a time or for the winner, so that a plain
+ *   broadcast writes no second index at all.
  */
 export default `
 CREATE TABLE campaigns (
@@ -47,6 +51,8 @@ CREATE TABLE campaign_runs (
   scheduled_for timestamptz NOT NULL,
   status text NOT NULL CHECK (status IN ('sending', 'completed', 'canceled')),
   audience integer NOT NULL DEFAULT 0,
+  remaining integer NOT NULL DEFAULT 0,
+  rest integer NOT NULL DEFAULT 0,
   snapshot_ms integer,
   test_sent_at timestamptz,
   winner_due_at timestamptz,
@@ -76,5 +82,5 @@ CREATE TABLE campaign_recipients (
   done_at timestamptz,
   PRIMARY KEY (run_id, profile_id, seq)
 );
-CREATE INDEX campaign_recipients_due ON campaign_recipients (run_id, due_at) WHERE status IN ('pending', 'held');
+CREATE INDEX campaign_recipients_later ON campaign_recipients (run_id, due_at) WHERE status IN ('scheduled', 'held');
 `;
