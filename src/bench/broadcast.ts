@@ -59,7 +59,7 @@ export const broadcastBench: Bench = async (b) => {
   try {
     const db = app.ctx.db;
     const now = app.ctx.clock.now();
-    let t = performance.now();
+    const t = performance.now();
     await sql`
       INSERT INTO profiles (id, email, email_norm, fields, subscriptions, created_at, updated_at)
       SELECT md5('p' || i)::uuid, 'user' || i || '@example.com', 'user' || i || '@example.com',
