@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
@@ -23,6 +24,20 @@ const NEWSLETTER = `<!doctype html><html><head><meta charset="utf-8"><title>{{ d
 </td></tr></table></body></html>`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds (user + system) these processes have used, from /proc (Linux; 0 elsewhere). */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process is gone or this is not Linux
+    }
+  }
+  return ticks / 100;
+}
 
 /** `retenta worker` processes on the bench database; resolves once each says it is running. */
 async function startWorkers(n: number, databaseUrl: string): Promise<ChildProcess[]> {
@@ -93,6 +108,11 @@ export const broadcastBench: Bench = async (b) => {
     log(`${workers} workers running; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     b.report('load_average_before', loadavg()[0], '');
 
+    // the CPU the workers and their database backends spend, whatever else runs on the machine
+    const backends = async () =>
+      (await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(db)).rows.map((r) => r.pid);
+    const used = async () => cpuSeconds([...children.map((c) => c.pid!), ...(await backends())]);
+    const cpu0 = await used();
     const t0 = performance.now();
     await post(`/campaigns/${campaign.id}/start`);
     let run: { id: string; snapshot_ms: number | null; audience: number } | undefined;
@@ -102,6 +122,7 @@ export const broadcastBench: Bench = async (b) => {
     }
     const t1 = performance.now();
     if (run.audience !== profiles) throw new Error(`snapshot took ${run.audience} profiles, expected ${profiles}`);
+    const cpu1 = await used();
     b.report('snapshot_seconds', run.snapshot_ms / 1000, 's');
     b.report('start_to_snapshot_committed', (t1 - t0) / 1000, 's');
     log(`snapshot of ${run.audience} in ${run.snapshot_ms} ms`);
@@ -118,11 +139,16 @@ export const broadcastBench: Bench = async (b) => {
       if (p === 0 && q === 0) break;
     }
     const t2 = performance.now();
+    const cpu2 = await used();
     const sent = await sql<{ n: number }>`SELECT count(*)::int AS n FROM messages WHERE campaign_id = ${campaign.id} AND status = 'sent'`.execute(db);
     if (sent.rows[0].n !== profiles) throw new Error(`${sent.rows[0].n} of ${profiles} messages sent`);
     b.report('workers', workers, '');
     b.report('delivery_messages_per_second', (profiles * 1000) / (t2 - t1), 'msg/s');
     b.report('handover_messages_per_second', (profiles * 1000) / ((handedOver ?? t2) - t1), 'msg/s');
+    if (cpu2 > 0) {
+      b.report('snapshot_cpu_seconds', cpu1 - cpu0, 's');
+      b.report('delivery_cpu_ms_per_message', ((cpu2 - cpu1) * 1000) / profiles, 'ms');
+    }
     b.report('load_average_after', loadavg()[0], '');
   } finally {
     for (const c of children) c.kill('SIGTERM');

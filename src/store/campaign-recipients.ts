@@ -87,6 +87,11 @@ export async function snapshotAudience(ex: Executor, s: SnapshotInput): Promise<
   return new Map(r.rows.map((x) => [x.grp, x.n]));
 }
 
+/** Fresh statistics after a big snapshot, so that plans over the new run's rows fit their number. */
+export async function analyzeRecipients(ex: Executor): Promise<void> {
+  await sql`ANALYZE campaign_recipients`.execute(ex);
+}
+
 export interface ClaimedRecipient {
   profile_id: string;
   seq: number;
@@ -133,20 +138,25 @@ export interface RecipientOutcome {
   deferred: boolean;
 }
 
-/** Records what became of claimed recipients, in one statement; only rows still pending change. */
+/**
+ * Records what became of claimed recipients, in one statement; only rows still pending change. The
+ * `profile_id = ANY(…)` restates the join as an index condition, so that the plan is a primary-key lookup
+ * per recipient even while the table's statistics do not know the new run yet.
+ */
 export async function recordOutcomes(ex: Executor, runId: string, outcomes: RecipientOutcome[], now: Date): Promise<number> {
   if (!outcomes.length) return 0;
+  const ids = outcomes.map((o) => o.profile_id);
   const r = await sql`
     UPDATE campaign_recipients r SET status = o.status, reason = o.reason, message_id = o.message_id, deferred = o.deferred, done_at = ${now}
     FROM unnest(
-      ${outcomes.map((o) => o.profile_id)}::uuid[],
+      ${ids}::uuid[],
       ${outcomes.map((o) => o.seq)}::bigint[],
       ${outcomes.map((o) => o.status)}::text[],
       ${outcomes.map((o) => o.reason)}::text[],
       ${outcomes.map((o) => o.message_id)}::uuid[],
       ${outcomes.map((o) => o.deferred)}::boolean[]
     ) AS o(profile_id, seq, status, reason, message_id, deferred)
-    WHERE r.run_id = ${runId} AND r.profile_id = o.profile_id AND r.seq = o.seq AND r.status = 'pending'`.execute(ex);
+    WHERE r.run_id = ${runId} AND r.profile_id = ANY(${ids}::uuid[]) AND r.profile_id = o.profile_id AND r.seq = o.seq AND r.status = 'pending'`.execute(ex);
   return Number(r.numAffectedRows ?? 0);
 }
 

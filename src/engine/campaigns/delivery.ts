@@ -71,5 +71,5 @@ async function claimFrom(tx: Tx, runId: string, limit: number, cursors: Map<stri
 
 export function campaignDeliveryTask(ctx: AppContext): WorkTask {
   const cursors = new Map<string, ClaimCursor>();
-  return { name: CAMPAIGN_DELIVERY_TASK, batchSize: 500, idleMs: 1_000, run: (limit, now) => deliverCampaigns(ctx, limit, now, cursors) };
+  return { name: CAMPAIGN_DELIVERY_TASK, batchSize: 1000, idleMs: 1_000, run: (limit, now) => deliverCampaigns(ctx, limit, now, cursors) };
 }

@@ -2,7 +2,7 @@ import type { AppContext } from '../../context.js';
 import { localSendMoments, nextCronRun } from '../../domain/campaigns/schedule.js';
 import { metricEvent, pickWinner } from '../../domain/campaigns/winner.js';
 import { durationMs } from '../../domain/duration.js';
-import { promoteDue, releaseRest, snapshotAudience, testResults } from '../../store/campaign-recipients.js';
+import { analyzeRecipients, promoteDue, releaseRest, snapshotAudience, testResults } from '../../store/campaign-recipients.js';
 import {
   claimDueCampaigns,
   claimDueWinners,
@@ -22,6 +22,9 @@ import { audienceConditions, planFor } from './audience.js';
 import { CAMPAIGN_DELIVERY_TASK } from './delivery.js';
 
 export const CAMPAIGN_SCHEDULE_TASK = 'campaign-schedule';
+
+/** A snapshot this big refreshes the recipients' statistics after it commits. */
+const ANALYZE_AFTER = 10_000;
 
 /** Every IANA zone this runtime knows: send-in-profile-time-zone computes the local moment for each. */
 export const ALL_ZONES: readonly string[] = [...Intl.supportedValuesOf('timeZone'), 'UTC'];
@@ -79,15 +82,15 @@ export async function scheduleCampaigns(ctx: AppContext, limit: number, now: Dat
   for (let i = 0; i < limit; i++) {
     const started = await ctx.db.transaction().execute(async (tx) => {
       const [c] = await claimDueCampaigns(tx, now, 1);
-      if (!c) return false;
+      if (!c) return null;
       if (c.kind === 'trigger') {
         await setNextRun(tx, c.id, null, c.status, now);
-        return true;
+        return { audience: 0 };
       }
-      await startRun(ctx, tx, c, now);
-      return true;
+      return (await startRun(ctx, tx, c, now)) ?? { audience: 0 };
     });
     if (!started) break;
+    if (started.audience >= ANALYZE_AFTER) await analyzeRecipients(ctx.db).catch((err) => ctx.log.warn({ err }, 'could not analyze campaign recipients'));
     done++;
     wakeDelivery = true;
   }
