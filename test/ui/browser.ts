@@ -42,6 +42,13 @@ export async function openBrowser(): Promise<Browser> {
     locale: 'en-GB',
     timezoneId: 'UTC',
   });
+  // The test machine is offline: what rendered emails link from the internet (MJML's web fonts, images)
+  // is answered empty instead of failing, so a console error means the app's own fault.
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (['127.0.0.1', 'localhost'].includes(url.hostname) || !url.protocol.startsWith('http')) return route.fallback();
+    return route.fulfill({ status: 200, body: '', contentType: route.request().resourceType() === 'stylesheet' ? 'text/css' : 'application/octet-stream' });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   context.setDefaultTimeout(10_000);
   const errors: string[] = [];
