@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -147,3 +148,6 @@ export async function startUi(): Promise<UiServer> {
 
 /** The text of the error shown under the field `name` inside `scope` (a form, a card). */
 export const fieldError = (scope: import('playwright-core').Locator | Page, name: string) => scope.locator(`[data-field="${name}"] .field__error`);
+
+/** `expect.poll` with the patience a browser round trip on a busy machine needs (10 s, not 1 s). */
+export const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 100 });

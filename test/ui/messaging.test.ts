@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireServices } from '../helpers/databases.js';
-import { CHROMIUM, fieldError, haveChromium, startUi, type UiServer } from './browser.js';
+import { CHROMIUM, fieldError, haveChromium, poll, startUi, type UiServer } from './browser.js';
 
 const run = haveChromium || requireServices ? describe : describe.skip;
 if (!haveChromium && !requireServices) console.warn(`skipping the messaging UI tests: no Chromium at ${CHROMIUM}`);
@@ -32,7 +32,7 @@ run('templates, channels and messaging settings screens', () => {
     await page.keyboard.press('Control+A');
     await page.keyboard.insertText(`${body}\n{% if %}`);
     await form.getByRole('button', { name: 'Create template' }).click();
-    await expect.poll(() => fieldError(form, 'subject').textContent()).toContain('Liquid syntax error');
+    await poll(() => fieldError(form, 'subject').textContent()).toContain('Liquid syntax error');
     expect(await fieldError(form, 'body').textContent()).toContain('Liquid syntax error');
     await b.shot('templates-01-liquid-error');
     await form.getByLabel('Subject').fill('Hi {{ profile.fields.first_name }}');
@@ -51,10 +51,10 @@ run('templates, channels and messaging settings screens', () => {
     const preview = page.getByTestId('template-preview');
     await preview.getByLabel('Preview for').fill('nobody@example.com');
     await preview.getByRole('button', { name: 'Render preview' }).click();
-    await expect.poll(() => fieldError(preview, 'profile').textContent()).toContain('Profile not found');
+    await poll(() => fieldError(preview, 'profile').textContent()).toContain('Profile not found');
     await preview.getByLabel('Preview for').fill('anna@example.com');
     await preview.getByRole('button', { name: 'Render preview' }).click();
-    await expect.poll(() => preview.getByTestId('preview-result').locator('.preview-subject').textContent()).toBe('Hi Anna');
+    await poll(() => preview.getByTestId('preview-result').locator('.preview-subject').textContent()).toBe('Hi Anna');
     const frame = page.frameLocator('iframe[title="Email preview"]');
     await frame.getByText('Hi Anna,').waitFor();
     await b.shot('templates-02-editor-preview');
@@ -83,7 +83,7 @@ run('templates, channels and messaging settings screens', () => {
     const form = page.getByTestId('channel-form');
     await form.getByLabel('Port', { exact: true }).fill('0');
     await form.getByRole('button', { name: 'Create channel' }).click();
-    await expect.poll(() => fieldError(form, 'config.host').textContent()).toContain('must NOT have fewer than 1 characters');
+    await poll(() => fieldError(form, 'config.host').textContent()).toContain('must NOT have fewer than 1 characters');
     expect(await fieldError(form, 'config.port').textContent()).toContain('must be >= 1');
     await b.shot('channels-01-field-errors');
     await form.getByLabel('SMTP host').fill('smtp.example.com');
@@ -131,11 +131,11 @@ run('templates, channels and messaging settings screens', () => {
     await form.getByLabel('Time zone').fill('Europe/Berlin');
     await form.getByLabel('Landing page after opting out').fill('https://shop.example.com/bye');
     await form.getByRole('button', { name: 'Save settings' }).click();
-    await expect.poll(() => fieldError(form, 'frequency_cap.per').textContent()).toContain('must match pattern');
+    await poll(() => fieldError(form, 'frequency_cap.per').textContent()).toContain('must match pattern');
     await b.shot('settings-01-field-error');
     await form.getByLabel('Per (ISO duration)').fill('P1D');
     await form.getByRole('button', { name: 'Save settings' }).click();
-    await expect.poll(async () => (await ui.call('GET', '/settings/messaging')).body.frequency_cap).toEqual({ max: 3, per: 'P1D' });
+    await poll(async () => (await ui.call('GET', '/settings/messaging')).body.frequency_cap).toEqual({ max: 3, per: 'P1D' });
     expect((await ui.call('GET', '/settings/messaging')).body).toMatchObject({
       quiet_hours: { from: '22:00', to: '09:00', timezone: 'Europe/Berlin' },
       unsubscribe_landing_url: 'https://shop.example.com/bye',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireServices } from '../helpers/databases.js';
-import { CHROMIUM, fieldError, haveChromium, startUi, type UiServer } from './browser.js';
+import { CHROMIUM, fieldError, haveChromium, poll, startUi, type UiServer } from './browser.js';
 
 const run = haveChromium || requireServices ? describe : describe.skip;
 if (!haveChromium && !requireServices) console.warn(`skipping the promo UI tests: no Chromium at ${CHROMIUM}`);
@@ -28,7 +28,7 @@ run('promo code pools screen', () => {
     await form.getByLabel('Name in templates').fill('welcome_code');
     await form.getByLabel('Code template').fill('WELCOME-{digits 6}');
     await form.getByRole('button', { name: 'Create pool' }).click();
-    await expect.poll(() => fieldError(form, 'generator.template').textContent()).toContain('unknown token "digits"');
+    await poll(() => fieldError(form, 'generator.template').textContent()).toContain('unknown token "digits"');
     await b.shot('promo-01-template-error');
     await form.getByLabel('Code template').fill('WELCOME-{symbol 6}');
     await form.getByLabel('Code lifetime after issue').fill('P30D');
@@ -41,7 +41,7 @@ run('promo code pools screen', () => {
     const gen = page.getByTestId('pool-generate');
     await gen.getByLabel('How many codes').fill('0');
     await gen.getByRole('button', { name: 'Generate' }).click();
-    await expect.poll(() => fieldError(gen, 'count').textContent()).toContain('must be >= 1');
+    await poll(() => fieldError(gen, 'count').textContent()).toContain('must be >= 1');
     await gen.getByLabel('How many codes').fill('5000');
     await gen.getByRole('button', { name: 'Generate' }).click();
     await gen.locator('[data-testid="job"]').waitFor();
@@ -51,11 +51,11 @@ run('promo code pools screen', () => {
     expect((await ui.call('POST', `/promo/pools/${pool.id}/issue`, { profile: { email: 'anna@example.com' } })).status).toBe(200);
     await page.reload();
     const chart = page.getByTestId('pool-status-chart').getByTestId('chart-pie');
-    await expect.poll(() => chart.getAttribute('data-values')).toBe('available=4999,issued=1');
+    await poll(() => chart.getAttribute('data-values')).toBe('available=4999,issued=1');
     await chart.locator('.recharts-pie-sector').first().waitFor();
     const codes = page.getByTestId('pool-codes');
     await codes.getByRole('tab', { name: 'issued' }).click();
-    await expect.poll(() => codes.locator('tbody tr').count()).toBe(1);
+    await poll(() => codes.locator('tbody tr').count()).toBe(1);
     expect(await codes.locator('tbody tr').first().textContent()).toMatch(/WELCOME-[A-Z0-9]{6}issued/);
     await b.shot('promo-02-pool');
   });
@@ -72,7 +72,7 @@ run('promo code pools screen', () => {
     expect(csv.filter((l) => l.includes('anna@example.com,Anna'))).toHaveLength(1);
     await exp.getByLabel('Profile fields per code').fill('password');
     await exp.getByRole('button', { name: 'Export CSV' }).click();
-    await expect.poll(() => fieldError(exp, 'fields').textContent()).toBeTruthy();
+    await poll(() => fieldError(exp, 'fields').textContent()).toBeTruthy();
   });
 
   it('imports codes from a CSV into a pool without a generator; bad rows are listed', async () => {
@@ -87,11 +87,11 @@ run('promo code pools screen', () => {
     await page.getByRole('heading', { name: 'Partner codes' }).waitFor();
     const imp = page.getByTestId('pool-import');
     await imp.getByRole('button', { name: 'Import codes' }).click();
-    await expect.poll(() => fieldError(imp, 'file').textContent()).toContain('choose a CSV or XLSX file');
+    await poll(() => fieldError(imp, 'file').textContent()).toContain('choose a CSV or XLSX file');
     await imp.getByLabel('CSV or XLSX file').setInputFiles({ name: 'codes.csv', mimeType: 'text/csv', buffer: Buffer.from('code\nPARTNER-1\nPARTNER-2\n\nPARTNER-1\n') });
     await imp.getByRole('button', { name: 'Import codes' }).click();
-    await expect.poll(() => imp.getByTestId('import-result').textContent()).toContain('2 added');
-    await expect.poll(() => page.getByTestId('pool-codes').locator('tbody tr').count()).toBe(2);
+    await poll(() => imp.getByTestId('import-result').textContent()).toContain('2 added');
+    await poll(() => page.getByTestId('pool-codes').locator('tbody tr').count()).toBe(2);
     await b.shot('promo-03-import');
     await page.goto(`${ui.base}/promo`);
     await page.getByTestId('pool-list').locator('tr[data-pool="Partner codes"]').waitFor();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireServices } from '../helpers/databases.js';
-import { CHROMIUM, fieldError, haveChromium, startUi, type UiServer } from './browser.js';
+import { CHROMIUM, fieldError, haveChromium, poll, startUi, type UiServer } from './browser.js';
 
 const run = haveChromium || requireServices ? describe : describe.skip;
 if (!haveChromium && !requireServices) console.warn(`skipping the segments UI tests: no Chromium at ${CHROMIUM}`);
@@ -35,14 +35,14 @@ run('segments screen', () => {
     const second = form.locator('[data-cond-path="conditions.all.1"]');
     await second.getByLabel('Event name').fill('');
     await form.getByRole('button', { name: 'Create segment' }).click();
-    await expect.poll(() => second.locator('.field__error').textContent()).toContain('must be an event name');
+    await poll(() => second.locator('.field__error').textContent()).toContain('must be an event name');
     expect(await first.locator('.field__error').count()).toBe(0);
     await b.shot('segments-01-condition-error');
     await second.getByLabel('Event name').fill('site_visit');
     await form.getByRole('button', { name: 'Create segment' }).click();
     await page.getByRole('heading', { name: 'Berlin visitors' }).waitFor();
     // Live count from GET /segments/{id}/count: only ber1 lives in Berlin and visited.
-    await expect.poll(() => page.getByTestId('segment-count').locator('.live-count__value').textContent()).toBe('1');
+    await poll(() => page.getByTestId('segment-count').locator('.live-count__value').textContent()).toBe('1');
     await page.getByTestId('segment-profiles').getByRole('cell', { name: 'ber1@example.com' }).first().waitFor();
     await b.shot('segments-02-detail');
   });
@@ -52,7 +52,7 @@ run('segments screen', () => {
     const form = page.getByTestId('segment-form');
     await form.getByLabel('Match').first().selectOption('any');
     await form.getByRole('button', { name: 'Save segment' }).click();
-    await expect.poll(() => page.getByTestId('segment-count').locator('.live-count__value').textContent()).toBe('2');
+    await poll(() => page.getByTestId('segment-count').locator('.live-count__value').textContent()).toBe('2');
     const seg = (await ui.call('GET', '/segments')).body.items.find((s: any) => s.name === 'Berlin visitors');
     expect(Object.keys(seg.conditions)).toEqual(['any']);
   });
@@ -67,15 +67,15 @@ run('segments screen', () => {
     await page.getByRole('heading', { name: 'VIP list' }).waitFor();
     const members = page.getByTestId('segment-members-edit');
     await members.getByRole('button', { name: 'Apply' }).click();
-    await expect.poll(() => fieldError(members, 'people').textContent()).toContain('enter at least one');
+    await poll(() => fieldError(members, 'people').textContent()).toContain('enter at least one');
     await members.getByLabel('People').fill('ham1@example.com\nnobody@example.com');
     await members.getByRole('button', { name: 'Apply' }).click();
-    await expect.poll(() => members.getByTestId('members-result').textContent()).toContain('1 added');
+    await poll(() => members.getByTestId('members-result').textContent()).toContain('1 added');
     expect(await members.getByTestId('members-result').textContent()).toContain('line 2: no profile with this email');
     await members.getByLabel('Or upload a CSV').setInputFiles({ name: 'vip.csv', mimeType: 'text/csv', buffer: Buffer.from('email\nber2@example.com\n') });
     await members.getByRole('button', { name: 'Upload CSV' }).click();
-    await expect.poll(() => members.getByTestId('members-result').textContent()).toContain('1 added');
-    await expect.poll(() => page.getByTestId('segment-count').locator('.live-count__value').textContent()).toBe('2');
+    await poll(() => members.getByTestId('members-result').textContent()).toContain('1 added');
+    await poll(() => page.getByTestId('segment-count').locator('.live-count__value').textContent()).toBe('2');
     await b.shot('segments-03-static');
     await page.goto(`${ui.base}/segments`);
     await page.getByTestId('segment-list').locator('tr[data-segment="VIP list"]').waitFor();

@@ -21,7 +21,7 @@ export const sections: Section[] = [
   { path: 'campaigns', label: 'Campaigns', group: 'Automation', icon: 'megaphone', description: 'One-off sends to a segment on a chosen date.' },
   { path: 'templates', label: 'Templates', group: 'Messaging', icon: 'template', description: 'Liquid and MJML message templates with a preview for any profile.', page: lazy(() => import('./pages/templates/TemplatesPage')) },
   { path: 'channels', label: 'Channels', group: 'Messaging', icon: 'send', description: 'Email, SMS, push and Telegram providers, frequency caps and quiet hours.', page: lazy(() => import('./pages/channels/ChannelsPage')) },
-  { path: 'loyalty', label: 'Loyalty', group: 'Loyalty', icon: 'star', description: 'Programs, tiers, members, promotions and reports.' },
+  { path: 'loyalty', label: 'Loyalty', group: 'Loyalty', icon: 'star', description: 'Programs, tiers, members, promotions and reports.', page: lazy(() => import('./pages/loyalty/LoyaltyPage')) },
   { path: 'promo', label: 'Promo codes', group: 'Loyalty', icon: 'ticket', description: 'Code pools: generate, import, issue, export.', page: lazy(() => import('./pages/promo/PromoPage')) },
   { path: 'market', label: 'Market', group: 'Commerce', icon: 'bag', description: 'Products and orders from your shop.' },
   { path: 'hooks', label: 'Hooks', group: 'Integrations', icon: 'hook', description: 'Deliver events to webhooks and RabbitMQ.' },
