@@ -233,8 +233,8 @@ run('admin UI in headless Chromium', () => {
     const labels = await nav.locator('.nav__item > span:not(.nav__soon)').allTextContents();
     for (const s of ['Profiles', 'Segments', 'Scenarios', 'Campaigns', 'Templates', 'Channels', 'Loyalty', 'Promo codes', 'Market', 'Hooks', 'API tokens', 'Settings'])
       expect(labels).toContain(s);
-    await nav.getByRole('link', { name: /Scenarios/ }).click();
-    await page.getByRole('heading', { name: 'Scenarios' }).waitFor();
+    await nav.getByRole('link', { name: /Campaigns/ }).click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     await page.getByText('Coming soon').waitFor();
     await b.shot('11-coming-soon');
   });

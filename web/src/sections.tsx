@@ -17,7 +17,7 @@ export interface Section {
 export const sections: Section[] = [
   { path: 'profiles', label: 'Profiles', group: 'Audience', icon: 'users', description: 'Customers, their fields, subscriptions and everything that happened to them.', page: lazy(() => import('./pages/profiles/ProfilesPage')) },
   { path: 'segments', label: 'Segments', group: 'Audience', icon: 'filter', description: 'Dynamic and static groups of profiles built from conditions, with a live count.', page: lazy(() => import('./pages/segments/SegmentsPage')) },
-  { path: 'scenarios', label: 'Scenarios', group: 'Automation', icon: 'flow', description: 'Drag-and-drop customer journeys: triggers, waits, conditions, messages and rewards.' },
+  { path: 'scenarios', label: 'Scenarios', group: 'Automation', icon: 'flow', description: 'Drag-and-drop customer journeys: triggers, waits, conditions, messages and rewards.', page: lazy(() => import('./pages/scenarios/ScenariosPage')) },
   { path: 'campaigns', label: 'Campaigns', group: 'Automation', icon: 'megaphone', description: 'One-off sends to a segment on a chosen date.' },
   { path: 'templates', label: 'Templates', group: 'Messaging', icon: 'template', description: 'Liquid and MJML message templates with a preview for any profile.', page: lazy(() => import('./pages/templates/TemplatesPage')) },
   { path: 'channels', label: 'Channels', group: 'Messaging', icon: 'send', description: 'Email, SMS, push and Telegram providers, frequency caps and quiet hours.', page: lazy(() => import('./pages/channels/ChannelsPage')) },
