@@ -23,8 +23,8 @@ export const sections: Section[] = [
   { path: 'channels', label: 'Channels', group: 'Messaging', icon: 'send', description: 'Email, SMS, push and Telegram providers, frequency caps and quiet hours.', page: lazy(() => import('./pages/channels/ChannelsPage')) },
   { path: 'loyalty', label: 'Loyalty', group: 'Loyalty', icon: 'star', description: 'Programs, tiers, members, promotions and reports.', page: lazy(() => import('./pages/loyalty/LoyaltyPage')) },
   { path: 'promo', label: 'Promo codes', group: 'Loyalty', icon: 'ticket', description: 'Code pools: generate, import, issue, export.', page: lazy(() => import('./pages/promo/PromoPage')) },
-  { path: 'market', label: 'Market', group: 'Commerce', icon: 'bag', description: 'Products and orders from your shop.' },
-  { path: 'hooks', label: 'Hooks', group: 'Integrations', icon: 'hook', description: 'Deliver events to webhooks and RabbitMQ.' },
+  { path: 'market', label: 'Market', group: 'Commerce', icon: 'bag', description: 'Products and orders from your shop.', page: lazy(() => import('./pages/market/MarketPage')) },
+  { path: 'hooks', label: 'Hooks', group: 'Integrations', icon: 'hook', description: 'Deliver events to webhooks and RabbitMQ.', page: lazy(() => import('./pages/hooks/HooksPage')) },
   { path: 'tokens', label: 'API tokens', group: 'Integrations', icon: 'key', description: 'Tokens for shops, apps and scripts.', page: lazy(() => import('./pages/tokens/TokensPage')) },
   { path: 'settings', label: 'Settings', group: 'Settings', icon: 'gear', description: 'Messaging settings and installation details.', page: lazy(() => import('./pages/settings/SettingsPage')) },
 ];
