@@ -41,6 +41,8 @@ export async function snapshotAudience(ex: Executor, s: SnapshotInput): Promise<
   if (WORD.control !== 0 || WORD.variant !== 1) throw new Error('the SQL reads control and variant as words 0 and 1');
   const h = sql<string>`x.h`;
   const w64 = sql<number>`x.w`;
+  // one variant, no control group, no test: everyone is `all`, variant 0, and no hash is needed
+  const split = plan.controlBound > 0 || plan.testBound !== null || plan.variantBounds.length > 1;
   const variantCase = sql`CASE ${sql.join(
     plan.variantBounds.map((b, i) => sql`WHEN a.w_variant < ${b}::bigint THEN ${i}::smallint`),
     sql` `,
@@ -64,11 +66,10 @@ export async function snapshotAudience(ex: Executor, s: SnapshotInput): Promise<
     WITH aud AS MATERIALIZED (
       SELECT a.id, a.due, ${groupCase} AS grp, ${variantCase} AS variant
       FROM (
-        SELECT p.id, ${due} AS due, ${high(w64)} AS w_control, ${low(w64)} AS w_variant,
+        SELECT p.id, ${due} AS due, ${split ? high(w64) : sql`0::bigint`} AS w_control, ${split ? low(w64) : sql`0::bigint`} AS w_variant,
           ${plan.testBound === null ? sql`0::bigint` : word(h, WORD.test)} AS w_test, ${globalWord} AS w_global
         FROM profiles p
-        CROSS JOIN LATERAL (SELECT md5(${plan.seed}::text || p.id::text) AS h) d
-        CROSS JOIN LATERAL (SELECT d.h, ${first64(sql`d.h`)} AS w) x
+        ${split ? sql`CROSS JOIN LATERAL (SELECT md5(${plan.seed}::text || p.id::text) AS h) d CROSS JOIN LATERAL (SELECT d.h, ${first64(sql`d.h`)} AS w) x` : sql``}
         ${zoneJoin}
         WHERE p.erased_at IS NULL AND ${s.include}${exclude}
       ) a

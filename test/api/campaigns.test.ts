@@ -161,4 +161,14 @@ describeEachDatabase('campaigns: broadcast through the outbox', (h) => {
     expect((await h().request('DELETE', `${api}/campaigns/${d.id}`)).status).toBe(204);
     expectProblem(await h().get(`${api}/campaigns/${d.id}`), 404);
   });
+
+  it('describes the campaign endpoints in the OpenAPI document, generated from the schemas that validate', async () => {
+    const doc = (await h().get('/api/openapi.json', null)).body;
+    const paths = ['', '/{id}', '/{id}/start', '/{id}/pause', '/{id}/resume', '/{id}/cancel', '/{id}/stats', '/{id}/runs', '/{id}/recipients', '/{id}/send', '/{id}/send_batch'];
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(paths.map((p) => `/api/v1/campaigns${p}`)));
+    const body = doc.paths['/api/v1/campaigns'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['kind', 'template_id', 'variants', 'audience', 'schedule', 'control_percent', 'throttle', 'winner_selection']));
+    const settings = doc.paths['/api/v1/settings/messaging'].put.requestBody.content['application/json'].schema;
+    expect(settings.properties.control_group_percent).toMatchObject({ minimum: 0, maximum: 50 });
+  });
 });

@@ -197,6 +197,9 @@ describe('campaign definitions', () => {
 
   it('names every rule a definition breaks', () => {
     expect(paths({ audience: null })).toEqual(['audience.segment_ids']);
+    expect(paths({ channel: 'fax' })).toEqual(['channel']);
+    expect(paths({ channel: 'outbox' })).toEqual([]);
+    expect(paths({ channel: '01900000-0000-7000-8000-000000000000' })).toEqual([]);
     expect(paths({ schedule: { cron: '0 9 * * *', timezone: 'UTC' } })).toEqual(['schedule.cron']);
     expect(paths({ kind: 'regular' })).toEqual(['schedule.cron']);
     expect(paths({ kind: 'trigger', schedule: { at: '2026-05-01T10:00:00Z' }, throttle_per_minute: 5, winner_selection: { test_percent: 10, metric: 'opens', window: 'PT1H' } }).sort()).toEqual(

@@ -1,5 +1,7 @@
 import { durationMs, parseDuration } from '../duration.js';
 import { isValidTimezone } from '../messaging/schedule.js';
+import { TEMPLATE_CHANNELS } from '../messaging/template.js';
+import { isUuid } from '../profiles/ref.js';
 import { cronProblem, type CampaignSchedule } from './schedule.js';
 import type { WinnerMetric } from './winner.js';
 
@@ -70,6 +72,8 @@ export function definitionErrors(d: CampaignDefinition): RuleError[] {
   const errors: RuleError[] = [];
   const err = (path: string, message: string) => errors.push({ path, message });
 
+  if (!(TEMPLATE_CHANNELS as readonly string[]).includes(d.channel) && d.channel !== 'outbox' && !isUuid(d.channel))
+    err('channel', `must be a channel type (${TEMPLATE_CHANNELS.join(', ')}), outbox, or a channel id`);
   if (d.variants.length < 1) err('variants', 'needs at least one variant');
   if (d.variants.length > MAX_VARIANTS) err('variants', `takes at most ${MAX_VARIANTS} variants`);
   d.variants.forEach((v, i) => {

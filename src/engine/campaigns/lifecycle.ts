@@ -25,7 +25,7 @@ export async function referenceErrors(ctx: AppContext, ex: Executor, d: Pick<Cam
       await messaging(ctx).resolveChannel(ex, d.channel, t.channel);
     } catch (err) {
       if (!(err instanceof SendError)) throw err;
-      errors.push({ path: `variants.${i}.template_id`, message: err.message });
+      errors.push({ path: err.code === 'unknown-channel' ? 'channel' : `variants.${i}.template_id`, message: err.message });
     }
   }
   const segments = async (ids: string[] | undefined, path: string) => {
@@ -33,7 +33,7 @@ export async function referenceErrors(ctx: AppContext, ex: Executor, d: Pick<Cam
   };
   await segments(d.audience?.segment_ids, 'audience.segment_ids');
   await segments(d.audience?.exclude_segment_ids, 'audience.exclude_segment_ids');
-  return errors;
+  return errors.filter((e, i) => errors.findIndex((x) => x.path === e.path && x.message === e.message) === i);
 }
 
 /** When the scheduler first starts a run: the broadcast's `at` (its earliest local moment), the next cron time, or now. */
