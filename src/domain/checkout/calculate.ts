@@ -46,7 +46,10 @@ export function calculate(input: CalculationInput): Calculation | { faults: Pric
       const p = promotionsById.get(a.id);
       return p !== undefined && isLimited(p.limits);
     })
-    .map((a) => ({ promotion_id: a.id, points: a.points, per_member: promotionsById.get(a.id)!.limits.per_member !== null }));
+    .map((a) => {
+      const l = promotionsById.get(a.id)!.limits;
+      return { promotion_id: a.id, points: a.points, per_member: l.per_member !== null, total: l.total_uses !== null || l.budget_points !== null };
+    });
 
   const items = lines.map((l) => ({
     product_id: l.facts.product_id,

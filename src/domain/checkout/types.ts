@@ -141,7 +141,7 @@ export interface Calculation {
   /** Codes whose promotions applied: redeemed at commit. */
   codes: { code: string; pool_id: string }[];
   /** Applied promotions with limits, and the points each gives: counted at commit. */
-  counted: { promotion_id: string; points: number; per_member: boolean }[];
+  counted: { promotion_id: string; points: number; per_member: boolean; total: boolean }[];
 }
 
 /** A request the catalogue cannot price: every bad item with its path. */

@@ -213,7 +213,7 @@ describe('checkout golden carts', () => {
     expect(reasons(r2)).toEqual({ budget: 'limit-reached' });
     // With 750 given, 250 fit exactly: it wins and is counted.
     const r3 = calc(input({ items: [item('B')], promotions: [budget], usage: { budget: { uses: 3, points: 750 } } }));
-    expect(r3).toMatchObject({ points_accrued: 250, counted: [{ promotion_id: 'budget', points: 250, per_member: false }] });
+    expect(r3).toMatchObject({ points_accrued: 250, counted: [{ promotion_id: 'budget', points: 250, per_member: false, total: true }] });
   });
 
   it('17. order-segment conditions: subtotal, quantity of matching items, tier, first order, channel', () => {
