@@ -16,7 +16,7 @@ import { triggerPoints } from '../domain/promotions/trigger.js';
 import { checkoutFacts } from '../store/checkout.js';
 import type { Db, Executor, Tx } from '../store/db.js';
 import { accrue, getProgram, lockMember, redeem, type LedgerResult, type Program } from '../store/loyalty.js';
-import { countUses, getPromotion, programPartners, programPromotions, promotionsVersion, type StoredPromotion } from '../store/promotions.js';
+import { countUses, externalIdSeen, getPromotion, programPartners, programPromotions, promotionsVersion, type StoredPromotion } from '../store/promotions.js';
 
 export interface ProgramBundle {
   program: Program;
@@ -105,8 +105,8 @@ export const promotions = {
   /**
    * Runs a trigger promotion inside the caller's transaction: the promotion's rules decide or bound the
    * points, the ledger moves them (with the promotion on the entry), and the use is counted against the
-   * promotion's limits in one conditional UPDATE. Throws PromotionRefusal (404 unknown promotion, 422 a
-   * rule refused: `promotion-not-trigger`, `promotion-paused`, `not-started`, `ended`, `condition-not-met`,
+   * promotion's limits in one conditional UPDATE. Throws PromotionRefusal (404 unknown member, 422 a rule
+   * refused: `promotion-not-found`, `promotion-not-trigger`, `promotion-paused`, `not-started`, `ended`, `condition-not-met`,
    * `limit-reached`, `points-above-promotion`, `points-required`) and the ledger's LedgerRefusal. The
    * ledger events in the result are to be appended by the caller, as for `accrue`/`redeem`.
    */
@@ -126,9 +126,16 @@ export const promotions = {
 
 async function runTrigger(tx: Tx, call: TriggerCall): Promise<LedgerResult & { promotion: StoredPromotion }> {
   const p = await getPromotion(tx, call.program.id, call.promotionId);
-  if (!p) throw new PromotionRefusal('not-found', 'Promotion not found', 404);
+  if (!p) throw new PromotionRefusal('promotion-not-found', 'No promotion of this program has this id.');
   const member = await lockMember(tx, call.memberId);
   if (!member || member.program_id !== call.program.id) throw new PromotionRefusal('not-found', 'Member not found', 404);
+  const ledgerCall = { program: call.program, memberId: member.id, reason: call.reason, now: call.now, promotionId: p.id, externalId: call.externalId, requestHash: call.requestHash, holdUntil: call.holdUntil };
+  // A repeated call (same external_id) answers the first one, whatever the promotion says now.
+  if (call.externalId && (await externalIdSeen(tx, call.program.id, call.externalId))) {
+    const points = call.points ?? 1;
+    const r = call.action === 'accrue' ? await accrue(tx, { ...ledgerCall, points, expiresAt: call.expiresAt }) : await redeem(tx, { ...ledgerCall, points });
+    return { ...r, promotion: p };
+  }
   const facts = await checkoutFacts(tx, {
     programId: call.program.id,
     profile: { kind: 'id', value: member.profile_id },
@@ -157,9 +164,10 @@ async function runTrigger(tx: Tx, call: TriggerCall): Promise<LedgerResult & { p
     },
   });
   if (!('points' in decided)) throw new PromotionRefusal(decided.reason, decided.detail);
-  const ledger = { program: call.program, memberId: member.id, points: decided.points, reason: call.reason, now: call.now, promotionId: p.id };
-  const extra = { externalId: call.externalId, requestHash: call.requestHash, holdUntil: call.holdUntil };
-  const r = call.action === 'accrue' ? await accrue(tx, { ...ledger, ...extra, expiresAt: call.expiresAt }) : await redeem(tx, { ...ledger, ...extra });
+  const r =
+    call.action === 'accrue'
+      ? await accrue(tx, { ...ledgerCall, points: decided.points, expiresAt: call.expiresAt })
+      : await redeem(tx, { ...ledgerCall, points: decided.points });
   if (!r.replayed && isLimited(p.limits)) {
     const refused = await countUses(tx, member.id, [
       { promotion_id: p.id, points: call.action === 'accrue' ? decided.points : 0, per_member: p.limits.per_member !== null, total: p.limits.total_uses !== null || p.limits.budget_points !== null },

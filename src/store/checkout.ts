@@ -10,11 +10,12 @@
  */
 import { sql } from 'kysely';
 import type { CodeFacts } from '../domain/checkout/codes.js';
+import { giveBack } from '../domain/checkout/release.js';
 import type { Calculation, CatalogueProduct } from '../domain/checkout/types.js';
 import type { Usage } from '../domain/promotions/promotion.js';
 import type { ProfileRef } from '../domain/profiles/ref.js';
 import type { Executor, Tx } from './db.js';
-import { countUsesSql, type CountedUse } from './promotions.js';
+import { countUsesSql, releaseUses, type CountedUse } from './promotions.js';
 
 const REF_COLUMN = { id: 'id', email: 'email_norm', phone: 'phone', external_id: 'external_id' } as const;
 
@@ -230,4 +231,27 @@ export async function recordCheckout(tx: Tx, c: CheckoutRecord): Promise<string[
     )${c.tiers ? sql`, tiers AS (UPDATE loyalty_members SET tier_due_at = ${c.now} WHERE id = ${c.memberId} RETURNING 1)` : sql``}
     SELECT v.promotion_id AS id FROM v WHERE v.total AND v.promotion_id NOT IN (SELECT id FROM counted)`.execute(tx);
   return r.rows.map((x) => x.id);
+}
+
+/**
+ * Gives an order's promotion uses and points back (canceled, or units refunded), once: the commit's record
+ * keeps what went back. A no-op for orders that no checkout made.
+ */
+export async function releaseCheckoutUses(tx: Tx, orderId: string, what: Parameters<typeof giveBack>[2]): Promise<void> {
+  const row = await tx
+    .selectFrom('market_checkouts')
+    .select(['member_id', 'result', 'uses_released', 'points_released'])
+    .where('order_id', '=', orderId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) return;
+  const calc = row.result as unknown as Calculation;
+  const g = giveBack(calc, { uses: row.uses_released, points: row.points_released }, what);
+  if (!g.back.length) return;
+  await releaseUses(tx, row.member_id, g.back);
+  await tx
+    .updateTable('market_checkouts')
+    .set({ uses_released: g.released.uses, points_released: JSON.stringify(g.released.points) })
+    .where('order_id', '=', orderId)
+    .execute();
 }

@@ -240,3 +240,9 @@ export async function memberUses(ex: Executor, memberId: string, ids: string[]):
   const rows = await ex.selectFrom('loyalty_promotion_members').select(['promotion_id', 'uses']).where('member_id', '=', memberId).where('promotion_id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.promotion_id, r.uses]));
 }
+
+/** True when the program has a ledger transaction with this external_id (a trigger call repeated). */
+export async function externalIdSeen(ex: Executor, programId: string, externalId: string): Promise<boolean> {
+  const r = await ex.selectFrom('loyalty_transactions').select('id').where('program_id', '=', programId).where('external_id', '=', externalId).executeTakeFirst();
+  return r !== undefined;
+}

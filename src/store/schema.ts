@@ -317,6 +317,8 @@ export interface MarketCheckoutsTable {
   request_hash: string;
   calculation_id: string;
   result: Json<object>;
+  uses_released: Generated<boolean>;
+  points_released: ColumnType<Record<string, number>, string | undefined, string>;
   created_at: Timestamp;
 }
 

@@ -70,7 +70,7 @@ export const MemberView = Type.Object({
 const target = {
   profile: Type.Optional(ProfileRefSchema),
   member_id: Type.Optional(Uuid),
-  points: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+  points: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'required unless a points_fixed trigger promotion decides them' })),
   reason: Type.String({ minLength: 1, maxLength: 500 }),
   promotion_id: Type.Optional(Uuid),
   external_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),

@@ -4,12 +4,12 @@ import { DateTime, JsonObject, Uuid } from './common.js';
 const Type_ = Type.Union([Type.Literal('trigger'), Type.Literal('discount'), Type.Literal('points')]);
 const Status = Type.Union([Type.Literal('active'), Type.Literal('paused')]);
 const Kind = Type.Union(['percent', 'fixed', 'fixed_price', 'points_percent', 'points_fixed', 'points_multiplier'].map((k) => Type.Literal(k)));
-const Limit = Type.Union([Type.Integer({ minimum: 1, maximum: 2_000_000_000 }), Type.Null()]);
+const Limit = Type.Union([Type.Integer({ maximum: 2_000_000_000, description: 'from 1' }), Type.Null()]);
 
 const benefit = {
   kind: Kind,
   value: Type.Number({ description: 'percent (0–100], amount in major units (fixed, fixed_price), points (points_fixed) or a factor (points_multiplier)' }),
-  max_discount: Type.Optional(Type.Union([Type.Number({ minimum: 0, description: 'major units; discount benefits only' }), Type.Null()])),
+  max_discount: Type.Optional(Type.Union([Type.Number({ description: 'major units; discount benefits only' }), Type.Null()])),
 };
 const limits = Type.Object(
   { per_member: Type.Optional(Limit), total_uses: Type.Optional(Limit), budget_points: Type.Optional(Limit) },
@@ -75,7 +75,7 @@ export const PromotionListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
 });
 
-const Percent = (max: number) => Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: max }), Type.Null()]);
+const Percent = (max: number) => Type.Union([Type.Number({ description: `above 0, at most ${max}` }), Type.Null()]);
 
 export const PartnerBody = Type.Object(
   {

@@ -127,7 +127,7 @@ function benefitOf(type: PromotionType | null, b: PromotionInput['benefit'], fau
   }
   let maxDiscount: number | null = null;
   if (b.max_discount !== undefined && b.max_discount !== null) {
-    if (!KINDS_OF_TYPE.discount.includes(kind)) faults.push({ path: 'benefit.max_discount', message: 'applies to discount benefits only' });
+    if (!KINDS_OF_TYPE.discount.includes(kind) || (type && type !== 'discount')) faults.push({ path: 'benefit.max_discount', message: 'applies to discount promotions only' });
     else {
       const m = toMinor(b.max_discount);
       if (m === null || m <= 0) faults.push({ path: 'benefit.max_discount', message: 'must be an amount above 0 with at most 2 decimals' });

@@ -10,7 +10,8 @@
  * - `loyalty_promotion_versions`: one counter per program, bumped by every change to its promotions or
  *   partner products; caches compare it to know when to reload.
  * - `market_checkouts`: the first answer of each `preorder_commit` by `order_id` with the hash of its
- *   request, so a repeat returns it and another body is refused.
+ *   request, so a repeat returns it and another body is refused; what a cancel or refund gave back to the
+ *   promotions' counters (`uses_released`, `points_released` per promotion) so nothing is given back twice.
  * - `loyalty_programs.timezone`: the zone order conditions read weekday and hour in.
  */
 export default `
@@ -72,6 +73,8 @@ CREATE TABLE market_checkouts (
   request_hash text NOT NULL,
   calculation_id text NOT NULL,
   result jsonb NOT NULL,
+  uses_released boolean NOT NULL DEFAULT false,
+  points_released jsonb NOT NULL DEFAULT '{}'::jsonb,
   created_at timestamptz NOT NULL
 );
 `;
