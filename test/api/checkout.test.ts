@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import type { VirtualClock } from '../../src/domain/clock.js';
 import { describeEachDatabase, type Harness } from '../helpers/harness.js';
 import { expectProblem, makePool } from '../helpers/promo.js';
 
@@ -162,7 +161,88 @@ describeEachDatabase('checkout', (h) => {
     expect(c.status, JSON.stringify(c.body)).toBe(201);
     expect(c.body).toMatchObject({ accrual: 'pending', points_accrued: 40 });
     expect((await h().get(`${programs}/${s.program.id}/members/${email}`)).body).toMatchObject({ balance: 100, pending: 40 });
-    const clock = h().clock as VirtualClock;
-    void clock;
+    // Canceled before the hold ends: the pending points go.
+    await h().post(`/api/v1/market/orders/hold-${s.n}/status`, { status: 'canceled' });
+    expect((await h().get(`${programs}/${s.program.id}/members/${email}`)).body).toMatchObject({ balance: 100, pending: 0 });
+  });
+
+  it('refund reverses the refunded units per line from the stored amounts; cancel reverses the rest and gives uses, budget and codes back', async () => {
+    const s = await shop(h(), { points: 1000 });
+    const pool = await makePool(h(), { generator: { template: 'RF-{number 6}' } });
+    await h().post(`/api/v1/promo/pools/${pool.id}/generate`, { count: 2 });
+    const code = (await h().post(`/api/v1/promo/pools/${pool.id}/issue`, { profile: { email: s.email } })).body.code as string;
+    await s.promo({ type: 'discount', benefit: { kind: 'percent', value: 10 }, promo_code_pool_id: pool.id });
+    const pts = await s.promo({ type: 'points', benefit: { kind: 'points_percent', value: 10 }, limits: { total_uses: 5, budget_points: 10000 } });
+    const body = { program_id: s.program.id, profile: { email: s.email }, items: [{ product_id: s.shoe, quantity: 3 }, { product_id: s.shirt, quantity: 1 }], promo_codes: [code], redeem_points: 1000 };
+    const c = await h().post('/api/v1/market/preorder_commit', { ...body, order_id: `rf-${s.n}` });
+    expect(c.status, JSON.stringify(c.body)).toBe(201);
+    // 30.00 + 25.00 = 55.00 − 10% → 27.00 + 22.50 = 49.50; 1000 points = 10.00: ⌊1000·2700/4950⌋ = 545, ⌊454.5⌋ = 454, +1 → 546 on shoes.
+    // Paid: 2700 − 546 = 2154 → 215 points; 2250 − 454 = 1796 → 179 points.
+    expect(c.body.items.map((l: { points_redeemed: number; total: number; points_accrued: number }) => [l.points_redeemed, l.total, l.points_accrued])).toEqual([
+      [546, 21.54, 215],
+      [454, 17.96, 179],
+    ]);
+    expect(await balanceOf(h(), s.program.id, s.member.id)).toMatchObject({ balance: 394 });
+    expect((await h().get(`${programs}/${s.program.id}/promotions/${pts.id}`)).body.usage).toEqual({ uses: 1, points: 394 });
+    // Refund 1 of 3 shoes: ⌊215/3⌋ = 71 accrued points out, ⌊546/3⌋ = 182 redeemed points back, 7.18 of money.
+    const r1 = await h().post(`/api/v1/market/orders/rf-${s.n}/refund`, { items: [{ product_id: s.shoe, quantity: 1 }] });
+    expect(r1.status, JSON.stringify(r1.body)).toBe(200);
+    expect(r1.body).toMatchObject({ status: 'part_refunded', refunded_total: 7.18 });
+    expect(await balanceOf(h(), s.program.id, s.member.id)).toMatchObject({ balance: 394 - 71 + 182 });
+    expect((await h().get(`${programs}/${s.program.id}/promotions/${pts.id}`)).body.usage).toEqual({ uses: 1, points: 394 - 71 });
+    // Cancel: everything left is reversed; the code, the use and the rest of the budget come back.
+    const canceled = await h().post(`/api/v1/market/orders/rf-${s.n}/status`, { status: 'canceled' });
+    expect(canceled.status).toBe(200);
+    expect(await balanceOf(h(), s.program.id, s.member.id)).toMatchObject({ balance: 1000, pending: 0 });
+    expect((await h().get(`${programs}/${s.program.id}/promotions/${pts.id}`)).body.usage).toEqual({ uses: 0, points: 0 });
+    expect((await h().get(`/api/v1/promo/codes/${code}`)).body.status).toBe('issued');
+    await h().post(`/api/v1/market/orders/rf-${s.n}/status`, { status: 'canceled' });
+    expect((await h().get(`${programs}/${s.program.id}/promotions/${pts.id}`)).body.usage).toEqual({ uses: 0, points: 0 });
+    // The code works again in a new order.
+    const again = await h().post('/api/v1/market/preorder', body);
+    expect(again.body.rejected).toEqual([]);
+  });
+
+  it('parallel commits against one balance never overdraw it: each recalculates under the member lock', async () => {
+    const s = await shop(h(), { points: 1000 });
+    const commits = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        h().post('/api/v1/market/preorder_commit', { program_id: s.program.id, profile: { email: s.email }, items: [{ product_id: s.shirt, quantity: 1 }], redeem_points: 300, order_id: `race-${s.n}-${i}` }),
+      ),
+    );
+    expect(commits.map((c) => c.status)).toEqual(Array(10).fill(201));
+    const redeemed = commits.map((c) => c.body.points_redeemed as number);
+    // 300 + 300 + 300 + 100, then nothing: exactly the balance, never more.
+    expect(redeemed.reduce((a, b) => a + b, 0)).toBe(1000);
+    expect([...redeemed].sort((a, b) => b - a)).toEqual([300, 300, 300, 100, 0, 0, 0, 0, 0, 0]);
+    expect(await balanceOf(h(), s.program.id, s.member.id)).toMatchObject({ balance: 0 });
+    const hist = (await h().get(`${programs}/${s.program.id}/members/${s.member.id}/history?limit=100`)).body.items;
+    expect(hist.reduce((a: number, e: { points: number }) => a + e.points, 0)).toBe(0);
+  });
+
+  it('a promotion with total_uses 10 under 50 parallel commits of 50 members applies exactly 10 times', async () => {
+    const s = await shop(h());
+    const ten = await s.promo({ type: 'discount', benefit: { kind: 'percent', value: 20 }, limits: { total_uses: 10 } });
+    const buyers = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const email = `ten-${s.n}-${i}@example.com`;
+        expect((await h().post('/api/v1/profiles', { email })).status).toBe(201);
+        return email;
+      }),
+    );
+    const commits = await Promise.all(
+      buyers.map((email, i) =>
+        h().post('/api/v1/market/preorder_commit', { program_id: s.program.id, profile: { email }, items: [{ product_id: s.shoe, quantity: 1 }], order_id: `ten-${s.n}-${i}` }),
+      ),
+    );
+    expect(commits.map((c) => c.status)).toEqual(Array(50).fill(201));
+    const applied = commits.filter((c) => c.body.applied_promotions.some((a: { id: string }) => a.id === ten.id));
+    expect(applied.length).toBe(10);
+    expect(applied.every((c) => c.body.total === 8)).toBe(true);
+    const refused = commits.filter((c) => c.body.rejected.some((x: { promotion_id?: string; reason: string }) => x.promotion_id === ten.id && x.reason === 'limit-reached'));
+    expect(refused.length).toBe(40);
+    expect((await h().get(`${programs}/${s.program.id}/promotions/${ten.id}`)).body.usage).toEqual({ uses: 10, points: 0 });
+    const orders = await sql<{ n: number }>`SELECT count(*)::int AS n FROM market_orders WHERE id LIKE ${`ten-${s.n}-%`} AND discount_total > 0`.execute(h().ctx.db);
+    expect(orders.rows[0].n).toBe(10);
   });
 });
