@@ -137,13 +137,18 @@ function run(input: CalculationInput): Calculation {
   return r;
 }
 
-/** Prices the cart; writes nothing. */
-export async function preorder(ctx: AppContext, body: CheckoutBody, opts: { explain?: boolean } = {}): Promise<Calculation> {
+/** What a preorder calculates from: one facts statement and the cached promotions. */
+export async function preorderInput(ctx: AppContext, body: CheckoutBody, opts: { explain?: boolean } = {}): Promise<CalculationInput> {
   const { ref, request } = parse(body);
   const now = ctx.clock.now();
   const { facts, bundle } = await factsFor(ctx, ctx.db, await bundleOf(ctx, body.program_id, ctx.db), { ref, request, orderId: null, now });
   if (!facts.profile) throw new CheckoutError(404, 'not-found', 'Profile not found');
-  return run(inputOf(bundle, facts, request, now, opts.explain === true));
+  return inputOf(bundle, facts, request, now, opts.explain === true);
+}
+
+/** Prices the cart; writes nothing. */
+export async function preorder(ctx: AppContext, body: CheckoutBody, opts: { explain?: boolean } = {}): Promise<Calculation> {
+  return run(await preorderInput(ctx, body, opts));
 }
 
 /** Thrown inside the transaction when a limited promotion or a code changed under it: calculate again. */
@@ -170,7 +175,6 @@ export async function commit(ctx: AppContext, body: CheckoutBody): Promise<{ sta
       const r = await ctx.db.transaction().execute((tx) => commitOnce(ctx, tx, { body, ref, request, orderId, hash, now }));
       if ('stored' in r) {
         if (r.stored.length) ctx.bus.publish('events', r.stored);
-        await ctx.work.announce('loyalty-tiers');
         return { status: 201, result: r.result };
       }
       return r;
