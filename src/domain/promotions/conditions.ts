@@ -6,7 +6,7 @@
  * - `{subtotal: {gte: 50}}` the cart's value before discounts (major units);
  * - `{items_count: {gte: 3}}` units in the cart (the sum of quantities);
  * - `{quantity: {gte: 2}, of?: {product_ids|categories|skus}}` units of matching items: those named in
- *   `of`, else those the promotion applies to (`applies_to`), else all;
+ *   `of` (or beside `quantity`), else those the promotion applies to (`applies_to`), else all;
  * - `{contains: {product_ids|categories|skus: [...]}}` the cart holds at least one matching line;
  * - `{channel: "web" | [..]}` the sales channel of the request;
  * - `{tier: "Gold" | [..] | null}` the member's tier (null: no tier);
@@ -21,7 +21,7 @@ import { countHolds, parseCountBound, type CountBound } from '../conditions/coun
 import { fieldLeaf, type FieldSource } from '../conditions/field.js';
 import { ConditionLanguage, isPlainObject, type Fault, type LeafKind, type LeafNode } from '../conditions/tree.js';
 import { toMinor } from '../money.js';
-import { matcherOf, parseItemFilter, type ItemFilter, type LineFacts } from './items.js';
+import { isEmptyFilter, matcherOf, parseItemFilter, type ItemFilter, type LineFacts } from './items.js';
 
 export interface OrderProfileFacts {
   email: string | null;
@@ -98,15 +98,18 @@ const units = (lines: readonly LineFacts[], filter: ItemFilter | null) => {
 };
 
 const quantityKind: LeafKind<OrderConditionContext> = (() => {
+  const FLAT = ['product_ids', 'categories', 'skus', 'product_id', 'category', 'sku'];
   const parse = (leaf: LeafNode): { bound: CountBound; of: ItemFilter | null } | Fault[] => {
-    const faults = onlyKeys(leaf, ['quantity', 'of'], 'quantity');
+    const faults = onlyKeys(leaf, ['quantity', 'of', ...FLAT], 'quantity');
     const b = parseCountBound(leaf.quantity, 'quantity');
     if (Array.isArray(b)) faults.push(...b);
     let of: ItemFilter | null = null;
-    if (leaf.of !== undefined) {
-      const f = parseItemFilter(leaf.of, 'of');
-      if (Array.isArray(f)) faults.push(...f);
-      else of = f;
+    // The items may be named in `of` or beside `quantity` (`{quantity: {gte: 2}, categories: ["shoes"]}`).
+    const flat = Object.fromEntries(Object.entries(leaf).filter(([k]) => FLAT.includes(k)));
+    if (leaf.of !== undefined || Object.keys(flat).length) {
+      const f = leaf.of !== undefined ? parseItemFilter(leaf.of, 'of') : parseItemFilter(flat, '');
+      if (Array.isArray(f)) faults.push(...f.map((x) => ({ ...x, path: x.path.replace(/^\./, '') })));
+      else if (!isEmptyFilter(f)) of = f;
     }
     return faults.length ? faults : { bound: b as CountBound, of };
   };
@@ -129,6 +132,7 @@ const containsKind: LeafKind<OrderConditionContext> = (() => {
     const faults = onlyKeys(leaf, ['contains'], 'contains');
     const f = parseItemFilter(leaf.contains, 'contains');
     if (Array.isArray(f)) return [...faults, ...f];
+    if (isEmptyFilter(f)) return [...faults, { path: 'contains', message: 'must name at least one product, category or SKU' }];
     return faults.length ? faults : f;
   };
   const get = cached(parse);

@@ -20,7 +20,8 @@ const ID_MAX_LENGTH = 200;
 
 /**
  * Reads `{product_ids?, categories?, skus?}` (also the singular `product_id`, `category`, `sku` with one
- * value). Every fault is listed with its path under `base`; at least one list must name something.
+ * value). Every fault is listed with its path under `base`. A filter that names nothing is returned as
+ * such; `isEmptyFilter` tells it (`applies_to: {}` means every line).
  */
 export function parseItemFilter(v: unknown, base: string): ItemFilter | Fault[] {
   if (!isPlainObject(v)) return [{ path: base, message: 'must be an object with product_ids, categories or skus' }];
@@ -48,11 +49,11 @@ export function parseItemFilter(v: unknown, base: string): ItemFilter | Fault[] 
       else out[target].push(id);
     });
   }
-  if (!faults.length && !out.product_ids.length && !out.categories.length && !out.skus.length)
-    faults.push({ path: base, message: 'must name at least one product, category or SKU' });
   if (faults.length) return faults;
   return { product_ids: [...new Set(out.product_ids)], categories: [...new Set(out.categories)], skus: [...new Set(out.skus)] };
 }
+
+export const isEmptyFilter = (f: ItemFilter) => !f.product_ids.length && !f.categories.length && !f.skus.length;
 
 /** A filter compiled for fast matching; `null` filter matches every line. */
 export class ItemMatcher {

@@ -4,7 +4,7 @@
  *
  * - `trigger` promotions hold the accrual/redemption rules of `accrue`/`redeem` calls and scenario steps;
  *   they never run at checkout. Benefits: `points_fixed` (the points), `points_multiplier` (times the
- *   points asked for).
+ *   points asked for), `points_percent` (that percentage of the points asked for).
  * - `discount` promotions change prices at checkout: `percent` off, `fixed` amount off (order level,
  *   spread over the lines), `fixed_price` per unit; `max_discount` caps what one order gets.
  * - `points` promotions accrue points at checkout: `points_percent` of the money paid, `points_fixed`
@@ -14,7 +14,7 @@
  * the decimal given (computed exactly through `toFraction`); points as integers.
  */
 import { orderLanguage } from './conditions.js';
-import { parseItemFilter, type ItemFilter } from './items.js';
+import { isEmptyFilter, parseItemFilter, type ItemFilter } from './items.js';
 import type { ConditionNode, Fault } from '../conditions/tree.js';
 import { isUuid } from '../profiles/ref.js';
 import { toFraction, toMajor, toMinor } from '../money.js';
@@ -30,7 +30,7 @@ export type PromotionStatus = (typeof PROMOTION_STATUSES)[number];
 export const KINDS_OF_TYPE: Record<PromotionType, readonly BenefitKind[]> = {
   discount: ['percent', 'fixed', 'fixed_price'],
   points: ['points_percent', 'points_fixed', 'points_multiplier'],
-  trigger: ['points_fixed', 'points_multiplier'],
+  trigger: ['points_fixed', 'points_multiplier', 'points_percent'],
 };
 
 export const DEFAULT_PRIORITY = 100;
@@ -178,7 +178,7 @@ export function toPromotionSettings(input: PromotionInput): PromotionSettings | 
   if (input.applies_to !== undefined && input.applies_to !== null) {
     const f = parseItemFilter(input.applies_to, 'applies_to');
     if (Array.isArray(f)) faults.push(...f);
-    else appliesTo = f;
+    else if (!isEmptyFilter(f)) appliesTo = f;
   }
   const pool = input.promo_code_pool_id ?? null;
   if (pool !== null && !isUuid(pool)) faults.push({ path: 'promo_code_pool_id', message: 'must be a pool id (UUID)' });

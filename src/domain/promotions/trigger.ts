@@ -3,7 +3,8 @@
  * `loyalty_points` step), pure:
  *
  * - `points_fixed`: the promotion's points when the call names none; a call may ask for fewer, never more;
- * - `points_multiplier`: the points the call names times the value, rounded by the program's rule.
+ * - `points_multiplier`: the points the call names times the value, rounded by the program's rule;
+ * - `points_percent`: that percentage of the points the call names, rounded the same way.
  *
  * The promotion must be an active trigger promotion within its period whose conditions hold (an order
  * segment evaluated without a cart: tier, profile fields, orders_count, weekday/hour, …) and whose
@@ -39,9 +40,10 @@ export function triggerPoints(
       return { reason: 'points-above-promotion', detail: `The promotion gives at most ${p.benefit.value} points; ${ask.points} were asked for.` };
     points = ask.points ?? p.benefit.value;
   } else {
-    if (ask.points === null) return { reason: 'points-required', detail: 'A multiplier promotion multiplies the points the call names; name them.' };
+    if (ask.points === null) return { reason: 'points-required', detail: 'This promotion scales the points the call names; name them.' };
     const m = toFraction(p.benefit.value)!;
-    points = roundPoints(BigInt(ask.points) * m.num, m.den, rules.points_rounding);
+    const den = p.benefit.kind === 'points_percent' ? m.den * 100n : m.den;
+    points = roundPoints(BigInt(ask.points) * m.num, den, rules.points_rounding);
   }
   if (points <= 0) return { reason: 'no-effect', detail: 'The promotion gives no points for this call.' };
   if (ask.action === 'accrue' && points > budgetLeft(p.limits, state.usage))
