@@ -18,7 +18,8 @@ import { toMajor, toMinor } from '../domain/money.js';
 import { parseProfileRef, type ProfileRef, type ProfileRefInput } from '../domain/profiles/ref.js';
 import { checkoutFacts, getCheckout, lockCheckoutMember, recordCheckout, type CheckoutFacts, type StoredCheckout } from '../store/checkout.js';
 import type { Executor, Tx } from '../store/db.js';
-import { appendEvents, type StoredEvent } from '../store/events.js';
+import type { StoredEvent } from '../store/events.js';
+import { newId } from '../store/ids.js';
 import { accrue, joinProgram, LedgerRefusal, redeem, type LedgerEvent } from '../store/loyalty.js';
 import { findProfile } from '../store/profiles.js';
 import { promo, PromoNotFound, PromoRefusal } from './promo.js';
@@ -155,6 +156,8 @@ export async function preorder(ctx: AppContext, body: CheckoutBody, opts: { expl
 class Changed extends Error {}
 
 const MAX_ATTEMPTS = 8;
+/** Deadlock detected, serialization failure. */
+const RETRYABLE = new Set(['40P01', '40001']);
 
 export const requestHash = (body: CheckoutBody) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
@@ -179,8 +182,10 @@ export async function commit(ctx: AppContext, body: CheckoutBody): Promise<{ sta
       }
       return r;
     } catch (e) {
-      if (e instanceof Changed && attempt < MAX_ATTEMPTS) continue;
-      if (e instanceof Changed) throw new CheckoutError(409, 'checkout-contended', 'Promotion limits kept changing under this commit; try again.');
+      // A limit or code that changed under the commit, or a deadlock the server broke: calculate again.
+      const retry = e instanceof Changed || RETRYABLE.has((e as { code?: string }).code ?? '');
+      if (retry && attempt < MAX_ATTEMPTS) continue;
+      if (retry) throw new CheckoutError(409, 'checkout-contended', 'Promotion limits kept changing under this commit; try again.');
       if ((e as { code?: string }).code === '23505') {
         // Another commit recorded this order_id first (another member, or a racing request).
         const stored = await getCheckout(ctx.db, orderId);
@@ -248,6 +253,10 @@ async function commitOnce(
     }
   }
   const result: CommitResult = { ...calc, order_id: orderId, accrual };
+  const toStore = [
+    ...events.map((e) => ({ profile_id: e.profile_id, name: e.name, properties: e.properties, event_id: e.event_id ?? null })),
+    { profile_id: locked.profile_id, name: 'order_finalized', properties: orderEventProperties(program.id, result, c.request.channel), event_id: `order_finalized:${orderId}` },
+  ].map((e): StoredEvent => ({ ...e, id: newId(), occurred_at: now, received_at: now }));
   const refused = await recordCheckout(tx, {
     orderId,
     programId: program.id,
@@ -259,24 +268,11 @@ async function commitOnce(
     appliedView: calc.applied_promotions.map((a) => ({ ...a, discount: toMajor(a.discount) })),
     counted: calc.counted,
     tiers: program.tiers.length > 0,
+    events: toStore,
     now,
   });
   if (refused.length) throw new Changed();
-  const stored = await appendEvents(
-    tx,
-    [
-      ...events.map((e) => ({ profile_id: e.profile_id, name: e.name, properties: e.properties, occurred_at: now, event_id: e.event_id ?? null })),
-      {
-        profile_id: locked.profile_id,
-        name: 'order_finalized',
-        properties: orderEventProperties(program.id, result, c.request.channel),
-        occurred_at: now,
-        event_id: `order_finalized:${orderId}`,
-      },
-    ],
-    now,
-  );
-  return { result, stored: stored.stored };
+  return { result, stored: toStore };
 }
 
 function orderEventProperties(programId: string, r: CommitResult, channel: string | null) {

@@ -15,6 +15,7 @@ import type { Calculation, CatalogueProduct } from '../domain/checkout/types.js'
 import type { Usage } from '../domain/promotions/promotion.js';
 import type { ProfileRef } from '../domain/profiles/ref.js';
 import type { Executor, Tx } from './db.js';
+import type { StoredEvent } from './events.js';
 import { countUsesSql, releaseUses, type CountedUse } from './promotions.js';
 
 const REF_COLUMN = { id: 'id', email: 'email_norm', phone: 'phone', external_id: 'external_id' } as const;
@@ -187,13 +188,16 @@ export interface CheckoutRecord {
   counted: CountedUse[];
   /** The program has tiers: mark the member for a recompute. */
   tiers: boolean;
+  /** Events to append with the order (the ledger's and `order_finalized`); ids are given. */
+  events: StoredEvent[];
   now: Date;
 }
 
 /**
- * Writes the order (status new) with its lines, the commit's answer and the promotion counters in one
- * statement. Returns the ids of limited promotions that could not be counted: a parallel commit took
- * their last use or budget, and the caller must roll back and calculate again.
+ * Writes the order (status new) with its lines, the commit's answer, its events and the promotion counters
+ * in one statement. Returns the ids of limited promotions that could not be counted: a parallel commit took
+ * their last use or budget, and the caller must roll back and calculate again. Counters are locked in id
+ * order, so parallel commits never deadlock on them.
  */
 export async function recordCheckout(tx: Tx, c: CheckoutRecord): Promise<string[]> {
   const k = c.calculation;
@@ -209,8 +213,10 @@ export async function recordCheckout(tx: Tx, c: CheckoutRecord): Promise<string[
     points_redeemed: l.points_redeemed,
     promotions: l.promotions,
   }));
+  const events = c.events.map((e) => ({ ...e, occurred_at: e.occurred_at.toISOString(), received_at: e.received_at.toISOString() }));
+  const counted = [...c.counted].sort((a, b) => (a.promotion_id < b.promotion_id ? -1 : a.promotion_id > b.promotion_id ? 1 : 0));
   const r = await sql<{ id: string }>`
-    WITH ${countUsesSql(c.memberId, c.counted)},
+    WITH ${countUsesSql(c.memberId, counted)},
     o AS (
       INSERT INTO market_orders (id, profile_id, program_id, status, channel, currency, subtotal, discount_total, points_redeemed,
         points_redeemed_value, total, points_accrued, applied_promotions, request_hash, created_at, updated_at)
@@ -223,6 +229,13 @@ export async function recordCheckout(tx: Tx, c: CheckoutRecord): Promise<string[
       SELECT ${c.orderId}, line, product_id, sku_id, quantity, price, discount, total, points_accrued, points_redeemed, promotions
       FROM jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) AS r(line int, product_id text, sku_id text, quantity int, price bigint,
         discount bigint, total bigint, points_accrued int, points_redeemed int, promotions jsonb)
+      RETURNING 1
+    ), ev AS (
+      INSERT INTO events (id, profile_id, name, properties, occurred_at, received_at, event_id)
+      SELECT id, profile_id, name, properties, occurred_at, received_at, event_id
+      FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS r(id uuid, profile_id uuid, name text, properties jsonb,
+        occurred_at timestamptz, received_at timestamptz, event_id text)
+      ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING
       RETURNING 1
     ), ck AS (
       INSERT INTO market_checkouts (order_id, program_id, profile_id, member_id, request_hash, calculation_id, result, created_at)
