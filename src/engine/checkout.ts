@@ -23,6 +23,7 @@ import { newId } from '../store/ids.js';
 import { accrue, joinProgram, LedgerRefusal, redeem, type LedgerEvent } from '../store/loyalty.js';
 import { findProfile } from '../store/profiles.js';
 import { promo, PromoNotFound, PromoRefusal } from './promo.js';
+import { checkoutCatalogue } from './checkout-catalogue.js';
 import { promotions, type ProgramBundle } from './promotions.js';
 
 export interface CheckoutBody {
@@ -79,16 +80,11 @@ async function bundleOf(ctx: AppContext, programId: string, ex: Executor): Promi
 /** Reads the facts and makes sure the bundle is current for them (reading again when a reload needs more). */
 async function factsFor(ctx: AppContext, ex: Executor, bundle: ProgramBundle, q: { ref: ProfileRef; request: CheckoutRequest; orderId: string | null; now: Date }) {
   let b = bundle;
+  const ids = [...new Set(q.request.items.map((it) => it.product_id))];
   for (let attempt = 0; ; attempt++) {
-    const facts = await checkoutFacts(ex, {
-      programId: b.program.id,
-      profile: q.ref,
-      productIds: [...new Set(q.request.items.map((it) => it.product_id))],
-      codes: q.request.promo_codes,
-      orderId: q.orderId,
-      now: q.now,
-      ...b.needs,
-    });
+    const asked = checkoutCatalogue.missing(ctx.db, ids);
+    const facts = await checkoutFacts(ex, { programId: b.program.id, profile: q.ref, productIds: asked, codes: q.request.promo_codes, orderId: q.orderId, now: q.now, ...b.needs });
+    facts.products = await checkoutCatalogue.resolve(ctx.db, ex, ids, asked, facts.products, facts.catalogue_version);
     const fresh = await promotions.fresh(ctx.db, b, facts, ex);
     if (!fresh) throw new CheckoutError(404, 'not-found', 'Program not found');
     const covered = (Object.keys(fresh.needs) as (keyof ProgramBundle['needs'])[]).every((k) => !fresh.needs[k] || b.needs[k]);

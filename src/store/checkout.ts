@@ -1,9 +1,9 @@
 /**
  * The checkout's reads and writes, each one statement:
  *
- * - `checkoutFacts`: everything a calculation needs besides the cached promotions (the profile, the
- *   member, spendable points, earlier orders, counted uses, the request's codes, the cart's products with
- *   their categories' ancestors, the cache versions, an earlier commit of the order) in one round trip.
+ * - `checkoutFacts`: everything a calculation needs besides the cached promotions and catalogue (the
+ *   profile, the member, spendable points, earlier orders, counted uses, the request's codes, the cart's
+ *   products the cache lacks, the cache versions, an earlier commit of the order) in one round trip.
  * - `lockCheckoutMember`: the profile's member row, locked; every commit of a member runs under it.
  * - `recordCheckout`: the order with its lines, the commit's answer, the promotion counters (conditional:
  *   ids that would pass a limit come back) and the tier recompute mark, set-based in one statement.
@@ -51,7 +51,9 @@ export interface CheckoutFacts {
   uses: Map<string, number>;
   usage: Map<string, Usage>;
   codes: CodeFacts[];
+  /** The products asked for (those the caller's catalogue cache does not hold). */
   products: Map<string, CatalogueProduct>;
+  catalogue_version: number;
   /** Promotions version and program update time: caches compare them. */
   version: number;
   program_updated_at: string | null;
@@ -62,6 +64,7 @@ export interface CheckoutFacts {
 export interface FactsQuery {
   programId: string;
   profile: ProfileRef;
+  /** Products to read (the caller keeps the rest cached for `catalogue_version`). */
   productIds: string[];
   codes: string[];
   orderId: string | null;
@@ -82,7 +85,8 @@ type Raw = {
   uses: Record<string, number> | null;
   usage: Record<string, [number, number]> | null;
   codes: (Omit<CodeFacts, 'expires_at' | 'holding'> & { expires_at: string | null; holding: { redeemed_at: string | null; expires_at: string | null } | null })[] | null;
-  products: { id: string; price: number; skus: { id: string; price: number }[]; categories: string[] }[] | null;
+  products: RawProduct[] | null;
+  catalogue_version: number | string;
   version: number | string | null;
   program_updated_at: Date | string | null;
   checkout: StoredCheckout | null;
@@ -90,6 +94,28 @@ type Raw = {
 };
 
 const date = (v: string | Date | null) => (v === null ? null : new Date(v));
+
+/** The products with these ids as one JSON array, each with its categories and all their ancestors. */
+const productsJson = (ids: string[]) => sql<unknown>`
+  SELECT jsonb_agg(jsonb_build_object('id', p.id, 'price', p.price, 'skus', p.skus, 'categories', ARRAY(
+      WITH RECURSIVE c(id) AS (
+        SELECT unnest(p.categories)
+        UNION SELECT mc.parent_id FROM market_categories mc JOIN c ON mc.id = c.id WHERE mc.parent_id IS NOT NULL
+      ) SELECT id FROM c)))
+  FROM market_products p WHERE p.id = ANY(${sql.val(ids)}::text[])`;
+
+type RawProduct = { id: string; price: number; skus: { id: string; price: number }[]; categories: string[] };
+const toCatalogue = (rows: RawProduct[] | null): Map<string, CatalogueProduct> =>
+  new Map(
+    (rows ?? []).map((p) => [p.id, { id: p.id, price: Number(p.price), categories: p.categories, skus: new Map(p.skus.map((s) => [s.id, Number(s.price)])) }]),
+  );
+
+/** Products by id for a checkout (with their categories' ancestors), and the catalogue version they belong to. */
+export async function catalogueProducts(ex: Executor, ids: string[]): Promise<{ version: number; products: Map<string, CatalogueProduct> }> {
+  const r = await sql<{ products: RawProduct[] | null; version: number | string }>`
+    SELECT (${productsJson(ids)}) AS products, (SELECT version FROM market_catalogue_version) AS version`.execute(ex);
+  return { version: Number(r.rows[0].version), products: toCatalogue(r.rows[0].products) };
+}
 
 export async function checkoutFacts(ex: Executor, q: FactsQuery): Promise<CheckoutFacts> {
   const col = sql.ref(`profiles.${REF_COLUMN[q.profile.kind]}`);
@@ -123,12 +149,8 @@ export async function checkoutFacts(ex: Executor, q: FactsQuery): Promise<Checko
               WHERE c.code = ANY(${sql.val(q.codes)}::text[]))`
           : sql`NULL::jsonb`
       } AS codes,
-      (SELECT jsonb_agg(jsonb_build_object('id', p.id, 'price', p.price, 'skus', p.skus, 'categories', ARRAY(
-          WITH RECURSIVE c(id) AS (
-            SELECT unnest(p.categories)
-            UNION SELECT mc.parent_id FROM market_categories mc JOIN c ON mc.id = c.id WHERE mc.parent_id IS NOT NULL
-          ) SELECT id FROM c)))
-        FROM market_products p WHERE p.id = ANY(${sql.val(q.productIds)}::text[])) AS products,
+      ${q.productIds.length ? sql`(${productsJson(q.productIds)})` : sql`NULL::jsonb`} AS products,
+      (SELECT version FROM market_catalogue_version) AS catalogue_version,
       (SELECT version FROM loyalty_promotion_versions WHERE program_id = ${q.programId}) AS version,
       (SELECT updated_at FROM loyalty_programs WHERE id = ${q.programId}) AS program_updated_at,
       ${
@@ -150,9 +172,8 @@ export async function checkoutFacts(ex: Executor, q: FactsQuery): Promise<Checko
       expires_at: date(c.expires_at),
       holding: c.holding && { redeemed_at: date(c.holding.redeemed_at), expires_at: date(c.holding.expires_at) },
     })),
-    products: new Map(
-      (row.products ?? []).map((p) => [p.id, { id: p.id, price: Number(p.price), categories: p.categories, skus: new Map(p.skus.map((s) => [s.id, Number(s.price)])) }]),
-    ),
+    products: toCatalogue(row.products),
+    catalogue_version: Number(row.catalogue_version),
     version: row.version === null ? 0 : Number(row.version),
     program_updated_at: row.program_updated_at === null ? null : new Date(row.program_updated_at).toISOString(),
     checkout: row.checkout,

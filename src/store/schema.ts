@@ -322,7 +322,13 @@ export interface MarketCheckoutsTable {
   created_at: Timestamp;
 }
 
+export interface MarketCatalogueVersionTable {
+  id: Generated<boolean>;
+  version: number;
+}
+
 export interface DB {
+  market_catalogue_version: MarketCatalogueVersionTable;
   loyalty_promotions: LoyaltyPromotionsTable;
   loyalty_promotion_members: LoyaltyPromotionMembersTable;
   loyalty_promotion_versions: LoyaltyPromotionVersionsTable;

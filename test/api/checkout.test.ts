@@ -84,6 +84,26 @@ describeEachDatabase('checkout', (h) => {
     expect(await counts(h())).toEqual(before);
   });
 
+  it('a change to the catalogue or to the promotions is seen by the next preorder', async () => {
+    const s = await shop(h());
+    const body = { program_id: s.program.id, profile: { email: s.email }, items: [{ product_id: s.shoe, quantity: 1 }, { product_id: `new-${s.n}`, quantity: 1, price: 2 }] };
+    expect((await h().post('/api/v1/market/preorder', body)).body).toMatchObject({ subtotal: 12, total: 12 });
+    await h().request('PUT', `/api/v1/market/products/${s.shoe}`, { body: { name: 'shoe', price: 12.5, categories: ['sale'], available: true } });
+    await h().request('PUT', `/api/v1/market/products/new-${s.n}`, { body: { name: 'new', price: 7, categories: ['sale'], available: true } });
+    // The request's price wins over the catalogue's.
+    expect((await h().post('/api/v1/market/preorder', body)).body).toMatchObject({ subtotal: 14.5, total: 14.5 });
+    const sale = await s.promo({ type: 'discount', benefit: { kind: 'percent', value: 50 }, applies_to: { categories: ['sale'] } });
+    expect((await h().post('/api/v1/market/preorder', body)).body).toMatchObject({ subtotal: 14.5, discount_total: 7.25, total: 7.25 });
+    await h().post(`${programs}/${s.program.id}/promotions/${sale.id}/pause`);
+    expect((await h().post('/api/v1/market/preorder', body)).body).toMatchObject({ discount_total: 0 });
+    await h().post(`${programs}/${s.program.id}/promotions/${sale.id}/resume`);
+    // Written behind the API's back (another process): the versions in the database tell.
+    await sql`UPDATE market_products SET price = 1000 WHERE id = ${s.shoe}`.execute(h().ctx.db);
+    await sql`UPDATE loyalty_promotions SET benefit = jsonb_set(benefit, '{value}', '10') WHERE id = ${sale.id}`.execute(h().ctx.db);
+    await sql`UPDATE loyalty_promotion_versions SET version = version + 1 WHERE program_id = ${s.program.id}`.execute(h().ctx.db);
+    expect((await h().post('/api/v1/market/preorder', body)).body).toMatchObject({ subtotal: 12, discount_total: 1.2 });
+  });
+
   it('preorder refuses what it cannot price and names every bad field', async () => {
     const s = await shop(h());
     const bad = await h().post('/api/v1/market/preorder', { program_id: s.program.id, profile: { email: s.email }, items: [{ product_id: s.shoe, quantity: 0 }, { product_id: 'x', quantity: 1, price: 1.001 }], redeem_points: -1 });

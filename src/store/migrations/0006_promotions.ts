@@ -13,6 +13,9 @@
  *   request, so a repeat returns it and another body is refused; what a cancel or refund gave back to the
  *   promotions' counters (`uses_released`, `points_released` per promotion) so nothing is given back twice.
  * - `loyalty_programs.timezone`: the zone order conditions read weekday and hour in.
+ * - `market_catalogue_version`: one counter that every statement writing products or categories bumps
+ *   (a statement trigger, in the writing transaction), so the checkout can keep the catalogue in memory
+ *   and read only the counter: it becomes visible together with the change it counts.
  */
 export default `
 ALTER TABLE loyalty_programs ADD COLUMN timezone text NOT NULL DEFAULT 'UTC';
@@ -77,4 +80,21 @@ CREATE TABLE market_checkouts (
   points_released jsonb NOT NULL DEFAULT '{}'::jsonb,
   created_at timestamptz NOT NULL
 );
+
+CREATE TABLE market_catalogue_version (
+  id boolean PRIMARY KEY DEFAULT true CHECK (id),
+  version bigint NOT NULL
+);
+INSERT INTO market_catalogue_version (id, version) VALUES (true, 1);
+
+CREATE FUNCTION market_catalogue_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE market_catalogue_version SET version = version + 1;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER market_products_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON market_products
+  FOR EACH STATEMENT EXECUTE FUNCTION market_catalogue_changed();
+CREATE TRIGGER market_categories_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON market_categories
+  FOR EACH STATEMENT EXECUTE FUNCTION market_catalogue_changed();
 `;

@@ -1,0 +1,17 @@
+import { benchApp } from './dist/bench/harness.js';
+import { seedShop, carts } from './dist/bench/checkout-data.js';
+import { preorderInput } from './dist/engine/checkout.js';
+import { calculate } from './dist/domain/checkout/calculate.js';
+const { app, close } = await benchApp('pglite');
+const shop = await seedShop(app, { members: 200, points: 5000 });
+const bodies = carts(shop, 100, 20);
+const inputs = [];
+for (const b of bodies) inputs.push(await preorderInput(app.ctx, b));
+await close();
+for (let i = 0; i < 2000; i++) calculate(inputs[i % inputs.length]);
+const N = 5000;
+const t = performance.now();
+for (let i = 0; i < N; i++) calculate(inputs[i % inputs.length]);
+console.log('calc mean', ((performance.now() - t) / N * 1000).toFixed(0), 'us');
+const r = calculate(inputs[0]);
+console.log('applied', r.applied_promotions.length, 'rejected', r.rejected.length, 'reasons', JSON.stringify(Object.entries(r.rejected.reduce((m, x) => (m[x.reason] = (m[x.reason] ?? 0) + 1, m), {}))));
