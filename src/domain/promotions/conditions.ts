@@ -263,9 +263,20 @@ export const orderLanguage = new ConditionLanguage<OrderConditionContext>([
   hourKind,
 ]);
 
-/** The weekday and hour of `now` in `timezone` (an IANA name; invalid names read as UTC). */
+const lastLocal = new Map<string, { minute: number; local: { weekday: number; hour: number } }>();
+
+/**
+ * The weekday and hour of `now` in `timezone` (an IANA name; invalid names read as UTC). Remembered per
+ * zone for the minute (every zone's offset changes on a whole minute), so a busy checkout asks once.
+ */
 export function localTime(now: Date, timezone: string): { weekday: number; hour: number } {
+  const minute = Math.floor(now.getTime() / 60_000);
+  const hit = lastLocal.get(timezone);
+  if (hit && hit.minute === minute) return hit.local;
   const t = DateTime.fromJSDate(now, { zone: timezone });
   const v = t.isValid ? t : DateTime.fromJSDate(now, { zone: 'UTC' });
-  return { weekday: v.weekday, hour: v.hour };
+  const local = { weekday: v.weekday, hour: v.hour };
+  if (lastLocal.size > 1000) lastLocal.clear();
+  lastLocal.set(timezone, { minute, local });
+  return local;
 }
