@@ -112,18 +112,18 @@ export function eligibility(input: CalculationInput, lines: Line[], trace: Trace
     const c: Candidate = { id: p.id, name: p.name, promotion: p, benefit: p.benefit, combinable: p.combinable, matcher, code };
     (p.type === 'discount' ? discounts : points).push(c);
   }
-  return { discounts: [...partnerDiscounts(input, lines, trace), ...discounts], points, rejected, poolCode };
+  return { discounts: [...partnerDiscounts(input, lines, trace, ctx.subtotal), ...discounts], points, rejected, poolCode };
 }
 
 /** Partner products' discounts: ranked with the program's highest priority, so they come first (by product id). */
-function partnerDiscounts(input: CalculationInput, lines: Line[], trace: Trace): Candidate[] {
+function partnerDiscounts(input: CalculationInput, lines: Line[], trace: Trace, subtotal: number): Candidate[] {
   const ids = [...new Set(lines.map((l) => l.facts.product_id))].sort();
   const out: Candidate[] = [];
   for (const productId of ids) {
     const terms = input.partners.get(productId);
     if (!terms || terms.discount_percent === null || !partnerActive(terms, input.now)) continue;
     const id = partnerId(productId);
-    trace.add({ promotion_id: id, step: 'eligibility', outcome: 'candidate', reason: 'partner product discount', amount_before: 0, amount_after: 0 });
+    trace.add({ promotion_id: id, step: 'eligibility', outcome: 'candidate', reason: 'partner product discount', amount_before: subtotal, amount_after: subtotal });
     out.push({
       id,
       name: `Partner product ${productId}`,
