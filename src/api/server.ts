@@ -24,13 +24,15 @@ import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { registerStatic } from './static.js';
 import { segmentRoutes } from './routes/segments.js';
 import { promoRoutes } from './routes/promo.js';
+import { promotionRoutes } from './routes/promotions.js';
+import { checkoutRoutes } from './routes/checkout.js';
 import { campaignRoutes } from './routes/campaigns.js';
 
 export type Api = FastifyInstance;
 export type Routes = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 /** Every resource's routes, mounted under /api/v1. Each later module adds its line. */
-const resources: Routes[] = [tokenRoutes, profileRoutes, eventRoutes, jobRoutes, marketRoutes, loyaltyRoutes, templateRoutes, channelRoutes, messageRoutes, hookRoutes, settingsRoutes, segmentRoutes, promoRoutes, campaignRoutes];
+const resources: Routes[] = [tokenRoutes, profileRoutes, eventRoutes, jobRoutes, marketRoutes, loyaltyRoutes, templateRoutes, channelRoutes, messageRoutes, hookRoutes, settingsRoutes, segmentRoutes, promoRoutes, promotionRoutes, checkoutRoutes, campaignRoutes];
 
 const PART_PREFIX: Record<string, string> = { body: '', querystring: 'query', params: 'params', headers: 'header' };
 

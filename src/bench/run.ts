@@ -7,6 +7,8 @@ import { sendBench } from './send.js';
 import { profileImportBench } from './profile-import.js';
 import { segmentsBench } from './segments.js';
 import { promoGenerateBench } from './promo-generate.js';
+import { preorderBench } from './preorder.js';
+import { commitBench } from './commit.js';
 import { broadcastBench } from './broadcast.js';
 
 /** Every benchmark `npm run bench -- NAME [--db pglite|postgres]` can run. Each module adds its line. */
@@ -19,6 +21,8 @@ const benches: Record<string, Bench> = {
   'profile-import': profileImportBench,
   segments: segmentsBench,
   'promo-generate': promoGenerateBench,
+  preorder: preorderBench,
+  commit: commitBench,
   broadcast: broadcastBench,
 };
 

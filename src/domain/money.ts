@@ -83,3 +83,41 @@ export function splitProportionally(total: number, weights: number[]): number[] 
   for (let k = 0; left > 0; k = (k + 1) % rems.length, left--) shares[rems[k].i] += 1n;
   return shares.map(Number);
 }
+
+/**
+ * Spreads an order-level amount over lines in proportion to their `weights` (the lines' totals), every
+ * share an integer and at most its line's weight: each line gets the floor of its exact share and the
+ * rounding remainder goes to the largest line (ties: the earlier one), spilling to the next largest only
+ * when a line cannot take more than its weight. The shares add up to `total` exactly. Money spread over
+ * money never exceeds the lines (callers cap it first); when `total` is larger than the weights' sum (points
+ * spread over money) no share is capped and the whole remainder goes to the largest line. Weights are
+ * non-negative integers; with all weights zero every share is zero (there is nothing to spread over).
+ */
+export function spreadOverLines(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (total < 0 || !Number.isInteger(total)) throw new RangeError('total must be a non-negative integer');
+  if (total === 0 || sum === 0) return weights.map(() => 0);
+  const capped = total <= sum;
+  const exact = total * Math.max(...weights) <= Number.MAX_SAFE_INTEGER;
+  const T = BigInt(total);
+  const S = BigInt(sum);
+  const shares = weights.map((w) => (exact ? floorDiv(total * w, sum) : Number((T * BigInt(w)) / S)));
+  let left = total - shares.reduce((a, b) => a + b, 0);
+  if (left === 0) return shares;
+  const bySize = weights.map((w, i) => ({ w, i })).sort((a, b) => b.w - a.w || a.i - b.i);
+  for (const { w, i } of bySize) {
+    const give = capped ? Math.min(left, w - shares[i]) : left;
+    shares[i] += give;
+    left -= give;
+    if (left === 0) break;
+  }
+  return shares;
+}
+
+/** ⌊a / b⌋ for non-negative safe integers, corrected for the float division's rounding. */
+function floorDiv(a: number, b: number): number {
+  let q = Math.floor(a / b);
+  if (q * b > a) q--;
+  else if ((q + 1) * b <= a) q++;
+  return q;
+}

@@ -122,6 +122,7 @@ function toProgram(r: Record<string, unknown>): Program {
     tiers: r.tiers as Tier[],
     tier_window: r.tier_window as string,
     expiry_notice: r.expiry_notice as string,
+    timezone: (r.timezone as string | undefined) ?? 'UTC',
     created_at: r.created_at as Date,
     updated_at: r.updated_at as Date,
   };
@@ -141,6 +142,7 @@ function programColumns(s: ProgramSettings) {
     tiers: JSON.stringify(s.tiers),
     tier_window: s.tier_window,
     expiry_notice: s.expiry_notice,
+    timezone: s.timezone,
   };
 }
 

@@ -83,6 +83,8 @@ export interface LoyaltyProgramsTable {
   tiers: Json<{ name: string; min_spend: number; accrual_multiplier: number }[]>;
   tier_window: string;
   expiry_notice: string;
+  /** Added by 0006_promotions. */
+  timezone: Generated<string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Product } from '../domain/market/product.js';
-import { planRefund, type OrderLine, type OrderStatus } from '../domain/market/order.js';
+import { planRefund, type LineRefund, type OrderLine, type OrderStatus } from '../domain/market/order.js';
 import type { Executor, Tx } from './db.js';
 import { markTiersDue, reverseOrderPoints, type Entry } from './loyalty.js';
 import type { TimelineEntry } from './timeline.js';
@@ -221,7 +221,7 @@ export async function refundOrder(
   id: string,
   items: { product_id: string; sku_id?: string | null; quantity: number }[],
   now: Date,
-): Promise<{ order: Order; reversals: Entry[] } | null> {
+): Promise<{ order: Order; reversals: Entry[]; refunded: LineRefund[] } | null> {
   const order = await getOrder(tx, id, true);
   if (!order) return null;
   if (FINAL.includes(order.status)) throw new OrderRefusal(order.status === 'canceled' ? 'order-canceled' : 'order-refunded', `The order is ${order.status}.`);
@@ -251,7 +251,7 @@ export async function refundOrder(
     .where('id', '=', id)
     .execute();
   await markTiersDue(tx, order.profile_id, now);
-  return { order: (await getOrder(tx, id))!, reversals };
+  return { order: (await getOrder(tx, id))!, reversals, refunded: plan };
 }
 
 export async function orderTimeline(ex: Executor, profileId: string, before: TimelineEntry | null, limit: number): Promise<TimelineEntry[]> {

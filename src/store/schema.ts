@@ -321,3 +321,76 @@ export interface CampaignRecipientsTable {
   due_at: Timestamp | null;
   done_at: Timestamp | null;
 }
+
+/* Promotions, partner products and checkouts (merged into DB below). */
+export interface LoyaltyPromotionsTable {
+  id: string;
+  program_id: string;
+  name: string;
+  type: string;
+  priority: number;
+  combinable: boolean;
+  starts_at: Timestamp | null;
+  ends_at: Timestamp | null;
+  status: string;
+  conditions: Json<object> | null;
+  applies_to: Json<{ product_ids: string[]; categories: string[]; skus: string[] }> | null;
+  promo_code_pool_id: string | null;
+  benefit: Json<{ kind: string; value: number; max_discount: number | null }>;
+  limits: Json<{ per_member: number | null; total_uses: number | null; budget_points: number | null }>;
+  limit_total_uses: number | null;
+  limit_budget_points: number | null;
+  uses: Generated<number>;
+  points_given: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LoyaltyPromotionMembersTable {
+  promotion_id: string;
+  member_id: string;
+  uses: number;
+}
+
+export interface LoyaltyPromotionVersionsTable {
+  program_id: string;
+  version: number;
+}
+
+export interface LoyaltyPartnerProductsTable {
+  program_id: string;
+  product_id: string;
+  cashback_percent: ColumnType<string | null, number | null, number | null>;
+  discount_percent: ColumnType<string | null, number | null, number | null>;
+  starts_at: Timestamp | null;
+  ends_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MarketCheckoutsTable {
+  order_id: string;
+  program_id: string;
+  profile_id: string;
+  member_id: string;
+  request_hash: string;
+  calculation_id: string;
+  result: Json<object>;
+  uses_released: Generated<boolean>;
+  points_released: ColumnType<Record<string, number>, string | undefined, string>;
+  created_at: Timestamp;
+}
+
+export interface MarketCatalogueVersionTable {
+  id: Generated<boolean>;
+  version: number;
+}
+
+export interface DB {
+  market_catalogue_version: MarketCatalogueVersionTable;
+  loyalty_promotions: LoyaltyPromotionsTable;
+  loyalty_promotion_members: LoyaltyPromotionMembersTable;
+  loyalty_promotion_versions: LoyaltyPromotionVersionsTable;
+  loyalty_partner_products: LoyaltyPartnerProductsTable;
+  market_checkouts: MarketCheckoutsTable;
+}

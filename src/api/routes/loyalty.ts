@@ -32,6 +32,7 @@ import {
   type Transaction,
 } from '../../store/loyalty.js';
 import type { Tx } from '../../store/db.js';
+import { promotions, PromotionRefusal } from '../../engine/promotions.js';
 import { findProfile } from '../../store/profiles.js';
 import { cursorAfter } from '../pagination.js';
 import { badRequest, conflict, notFound, ProblemError, unprocessable } from '../problem.js';
@@ -100,6 +101,7 @@ export const entryView = (e: Entry) => ({
 
 /** A ledger refusal as the problem the contract names. */
 export function refusal(e: unknown): never {
+  if (e instanceof PromotionRefusal) throw new ProblemError(e.status, e.slug, e.message);
   if (e instanceof LedgerRefusal) {
     if (e.slug === 'external-id-reused') throw conflict(e.slug, e.message);
     if (e.slug === 'member-not-found') throw new ProblemError(404, 'not-found', 'Member not found');
@@ -221,34 +223,32 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   );
 
+  /** Points are required unless a trigger promotion decides them. */
+  const pointsOf = (body: { points?: number }): number => {
+    if (body.points === undefined) throw badRequest([{ path: 'points', message: 'is required (unless a promotion_id decides them)' }]);
+    return body.points;
+  };
+
   const requestHash = (kind: string, body: unknown) => createHash('sha256').update(kind).update(JSON.stringify(body)).digest('hex');
 
   app.post(
     '/loyalty/programs/:pid/accrue',
-    { schema: { tags, summary: 'Accrue points (a new lot); `hold` makes a held transaction; `external_id` makes it idempotent', params: ProgramParams, body: AccrueBody, response: { 200: TransactionView, 201: TransactionView } } },
+    { schema: { tags, summary: 'Accrue points (a new lot); `hold` makes a held transaction; `external_id` makes it idempotent; `promotion_id` runs a trigger promotion', params: ProgramParams, body: AccrueBody, response: { 200: TransactionView, 201: TransactionView } } },
     async (req, reply) => {
       const p = await program((req.params as { pid: string }).pid);
-      const body = req.body as { profile?: ProfileRefInput; member_id?: string; points: number; reason: string; expires_at?: string; promotion_id?: string; external_id?: string; hold?: string };
+      const body = req.body as { profile?: ProfileRefInput; member_id?: string; points?: number; reason: string; expires_at?: string; promotion_id?: string; external_id?: string; hold?: string };
       const memberId = await memberOfBody(p.id, body);
       const now = ctx.clock.now();
       const expiresAt = body.expires_at !== undefined ? new Date(body.expires_at) : undefined;
       const until = holdUntil(body.hold);
       if (expiresAt && expiresAt <= now) throw badRequest([{ path: 'expires_at', message: 'must be in the future' }]);
+      const call = { program: p, memberId, reason: body.reason, now, externalId: body.external_id, requestHash: requestHash('accrue', body), holdUntil: until };
       const r = await ctx.db
         .transaction()
         .execute((tx) =>
-          withEvents(tx, now, accrue, {
-            program: p,
-            memberId,
-            points: body.points,
-            reason: body.reason,
-            now,
-            expiresAt,
-            promotionId: body.promotion_id,
-            externalId: body.external_id,
-            requestHash: requestHash('accrue', body),
-            holdUntil: until,
-          }),
+          body.promotion_id
+            ? withEvents(tx, now, promotions.trigger, { ...call, action: 'accrue', promotionId: body.promotion_id, points: body.points ?? null, expiresAt })
+            : withEvents(tx, now, accrue, { ...call, points: pointsOf(body), expiresAt }),
         )
         .catch(refusal);
       publishLedgerEvents(ctx, r.stored);
@@ -258,27 +258,20 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post(
     '/loyalty/programs/:pid/redeem',
-    { schema: { tags, summary: 'Redeem points from the lots that expire first; 422 insufficient-points', params: ProgramParams, body: RedeemBody, response: { 200: TransactionView, 201: TransactionView } } },
+    { schema: { tags, summary: 'Redeem points from the lots that expire first; 422 insufficient-points; `promotion_id` runs a trigger promotion', params: ProgramParams, body: RedeemBody, response: { 200: TransactionView, 201: TransactionView } } },
     async (req, reply) => {
       const p = await program((req.params as { pid: string }).pid);
-      const body = req.body as { profile?: ProfileRefInput; member_id?: string; points: number; reason: string; promotion_id?: string; external_id?: string; hold?: string };
+      const body = req.body as { profile?: ProfileRefInput; member_id?: string; points?: number; reason: string; promotion_id?: string; external_id?: string; hold?: string };
       const memberId = await memberOfBody(p.id, body);
       const until = holdUntil(body.hold);
       const now = ctx.clock.now();
+      const call = { program: p, memberId, reason: body.reason, now, externalId: body.external_id, requestHash: requestHash('redeem', body), holdUntil: until };
       const r = await ctx.db
         .transaction()
         .execute((tx) =>
-          withEvents(tx, now, redeem, {
-            program: p,
-            memberId,
-            points: body.points,
-            reason: body.reason,
-            now,
-            promotionId: body.promotion_id,
-            externalId: body.external_id,
-            requestHash: requestHash('redeem', body),
-            holdUntil: until,
-          }),
+          body.promotion_id
+            ? withEvents(tx, now, promotions.trigger, { ...call, action: 'redeem', promotionId: body.promotion_id, points: body.points ?? null })
+            : withEvents(tx, now, redeem, { ...call, points: pointsOf(body) }),
         )
         .catch(refusal);
       publishLedgerEvents(ctx, r.stored);

@@ -32,6 +32,7 @@ import {
   type StoredProduct,
 } from '../../store/market.js';
 import { findProfile } from '../../store/profiles.js';
+import { releaseCheckoutUses } from '../../store/checkout.js';
 import { promo } from '../../engine/promo.js';
 import { cursorAfter } from '../pagination.js';
 import { badRequest, conflict, notFound, unprocessable, type FieldError } from '../problem.js';
@@ -301,7 +302,10 @@ export function marketRoutes(app: FastifyInstance, ctx: AppContext) {
         .transaction()
         .execute(async (tx) => {
           const changed = await setOrderStatus(tx, id, status, ctx.clock.now());
-          if (changed && status === 'canceled') await promo.releaseOrderCodes(tx, id, ctx.clock.now());
+          if (changed && status === 'canceled') {
+            await promo.releaseOrderCodes(tx, id, ctx.clock.now());
+            await releaseCheckoutUses(tx, id, { cancel: true });
+          }
           return changed;
         })
         .catch(orderRefusal);
@@ -321,7 +325,11 @@ export function marketRoutes(app: FastifyInstance, ctx: AppContext) {
       const { items } = req.body as { items: { product_id: string; sku_id?: string | null; quantity: number }[] };
       const r = await ctx.db
         .transaction()
-        .execute((tx) => refundOrder(tx, id, items, ctx.clock.now()))
+        .execute(async (tx) => {
+          const refunded = await refundOrder(tx, id, items, ctx.clock.now());
+          if (refunded) await releaseCheckoutUses(tx, id, { refunded: refunded.refunded, whole: refunded.order.status === 'refunded' });
+          return refunded;
+        })
         .catch(orderRefusal);
       if (!r) throw notFound('Order');
       await ctx.work.announce('loyalty-tiers');

@@ -27,6 +27,7 @@ export const ProgramBody = Type.Object(
     tiers: Type.Optional(Type.Array(TierBody, { maxItems: 50 })),
     tier_window: Type.Optional(Duration),
     expiry_notice: Type.Optional(Duration),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone order conditions read weekday and hour in; default UTC' })),
   },
   { additionalProperties: false },
 );
@@ -44,6 +45,7 @@ export const ProgramView = Type.Object({
   tiers: Type.Array(Type.Object({ name: Type.String(), min_spend: Type.Number(), accrual_multiplier: Type.Number() })),
   tier_window: Type.String(),
   expiry_notice: Type.String(),
+  timezone: Type.String(),
   created_at: DateTime,
   updated_at: DateTime,
 });
@@ -68,7 +70,7 @@ export const MemberView = Type.Object({
 const target = {
   profile: Type.Optional(ProfileRefSchema),
   member_id: Type.Optional(Uuid),
-  points: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+  points: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'required unless a points_fixed trigger promotion decides them' })),
   reason: Type.String({ minLength: 1, maxLength: 500 }),
   promotion_id: Type.Optional(Uuid),
   external_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),

@@ -1,5 +1,6 @@
 /** Loyalty program settings and tiers, pure. */
 import { isDuration } from '../duration.js';
+import { isValidTimezone } from '../messaging/schedule.js';
 import { roundPoints, toFraction, toMinor, type Rounding } from '../money.js';
 
 export interface Tier {
@@ -22,6 +23,8 @@ export interface ProgramSettings {
   tiers: Tier[];
   tier_window: string;
   expiry_notice: string;
+  /** IANA time zone order conditions read weekday and hour in. */
+  timezone: string;
 }
 
 export interface ProgramInput {
@@ -36,6 +39,7 @@ export interface ProgramInput {
   tiers?: { name: string; min_spend: number; accrual_multiplier?: number }[];
   tier_window?: string;
   expiry_notice?: string;
+  timezone?: string;
 }
 
 export const DEFAULT_TIER_WINDOW = 'P365D';
@@ -52,6 +56,7 @@ export function toProgramSettings(input: ProgramInput): ProgramSettings | { path
   }
   const share = toFraction(input.redeem_max_share);
   if (!share || share.num < 0n || share.num > share.den) errors.push({ path: 'redeem_max_share', message: 'must be between 0 and 1' });
+  if (input.timezone !== undefined && !isValidTimezone(input.timezone)) errors.push({ path: 'timezone', message: 'must be an IANA time zone such as Europe/Berlin' });
   const tiers: Tier[] = [];
   const names = new Set<string>();
   (input.tiers ?? []).forEach((t, i) => {
@@ -76,6 +81,7 @@ export function toProgramSettings(input: ProgramInput): ProgramSettings | { path
     tiers: tiers.sort((a, b) => a.min_spend - b.min_spend),
     tier_window: input.tier_window ?? DEFAULT_TIER_WINDOW,
     expiry_notice: input.expiry_notice ?? DEFAULT_EXPIRY_NOTICE,
+    timezone: input.timezone ?? 'UTC',
   };
 }
 

@@ -3,6 +3,7 @@ import marketLoyalty from './0003_market_loyalty.js';
 import messaging from './0004_messaging.js';
 import segments from './0005_segments.js';
 import promo from './0002_promo.js';
+import promotions from './0006_promotions.js';
 import campaigns from './0008_campaigns.js';
 
 /**
@@ -15,5 +16,6 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0004_messaging', sql: messaging },
   { name: '0005_segments', sql: segments },
   { name: '0002_promo', sql: promo },
+  { name: '0006_promotions', sql: promotions },
   { name: '0008_campaigns', sql: campaigns },
 ];
