@@ -79,6 +79,9 @@ export function countCondition(rows: (select: RawBuilder<unknown>) => RawBuilder
   return aggregateCondition(rows(sql``), sql<boolean>`count(*) ${HAVING_OPS[bound.op]} ${bound.value}`, zeroHolds);
 }
 
+/** Order windows longer than this aggregate enough orders that, next to a narrowing condition, per-profile evaluation wins. */
+const LONG_ORDER_WINDOW_MS = 60 * 86_400_000;
+
 const and = (parts: SqlBool[]) => sql.join(parts, sql` AND `);
 const within = (column: RawBuilder<unknown>, scope: string[] | null) => (scope ? [sql<boolean>`${column} = ANY(${scope}::uuid[])`] : []);
 
@@ -103,18 +106,30 @@ export const segmentSql: SqlCompiler<SegmentSqlEnv> = new SqlCompiler<SegmentSql
       filters.push(...within(sql.ref('e.profile_id'), env.scope));
       return countCondition(() => sql`SELECT ${e}.profile_id FROM events ${e} WHERE ${and(filters)}`, c.count);
     },
+    // recent activity ("2 purchases in 30 days") is the typical narrow part of a segment
+    narrows: (leaf) => {
+      const c = eventCondition(leaf);
+      return c.within !== null && !countHolds(c.count, 0);
+    },
   },
   {
     key: 'orders',
-    compile(leaf, env) {
+    compile(leaf, env, placement) {
       const c = ordersCondition(leaf);
       const filters: SqlBool[] = [sql<boolean>`o.status <> ALL(${[...UNCOUNTED_ORDER_STATUSES]}::text[])`];
       if (c.within) filters.push(sql<boolean>`o.created_at >= ${windowStart(c.within, env.now)}`);
       filters.push(...within(sql.ref('o.profile_id'), env.scope));
+      const having: SqlBool[] = [];
+      if (c.totalSpent) having.push(sql<boolean>`coalesce(sum(o.total - o.refunded_total), 0) ${HAVING_OPS[c.totalSpent.op]} ${c.totalSpent.value}`);
+      if (c.count) having.push(sql<boolean>`count(*) ${HAVING_OPS[c.count.op]} ${c.count.value}`);
+      // Next to a narrowing condition, an aggregate over many orders (all time, or a long window) is cheaper
+      // per remaining profile, on its own orders; the aggregate without GROUP BY is one group even without
+      // rows, so bounds that zero satisfies hold for profiles without orders.
+      const longWindow = !c.within || env.now.getTime() - windowStart(c.within, env.now).getTime() > LONG_ORDER_WINDOW_MS;
+      if (placement.narrowed && longWindow)
+        return sql<boolean>`EXISTS (SELECT 1 FROM market_orders o WHERE o.profile_id = ${P}.id AND ${and(filters)} HAVING ${and(having)})`;
       const rows = () => sql`SELECT o.profile_id FROM market_orders o WHERE ${and(filters)}`;
       if (!c.totalSpent) return countCondition(rows, c.count!);
-      const having: SqlBool[] = [sql<boolean>`sum(o.total - o.refunded_total) ${HAVING_OPS[c.totalSpent.op]} ${c.totalSpent.value}`];
-      if (c.count) having.push(sql<boolean>`count(*) ${HAVING_OPS[c.count.op]} ${c.count.value}`);
       return aggregateCondition(rows(), sql<boolean>`(${and(having)})`, ordersHold(c, 0, 0));
     },
   },
@@ -150,13 +165,17 @@ export const segmentSql: SqlCompiler<SegmentSqlEnv> = new SqlCompiler<SegmentSql
   },
   {
     key: 'segment',
-    compile(leaf, env) {
+    compile(leaf, env, placement) {
       const id = segmentReference(leaf);
       const seg = env.segments.get(id);
       if (!seg) return sql<boolean>`false`;
-      if (seg.type === 'dynamic' && seg.conditions) return segmentSql.compile(seg.conditions, env);
+      if (seg.type === 'dynamic' && seg.conditions) return segmentSql.compile(seg.conditions, env, placement);
       const filters = [sql<boolean>`m.segment_id = ${id}`, ...within(sql.ref('m.profile_id'), env.scope)];
       return sql<boolean>`(${P}.id IN (SELECT m.profile_id FROM segment_members m WHERE ${and(filters)}))`;
+    },
+    narrows(leaf, env) {
+      const seg = env.segments.get(segmentReference(leaf));
+      return !seg || seg.type === 'static' || !seg.conditions || segmentSql.narrows(seg.conditions, env);
     },
   },
 ]);

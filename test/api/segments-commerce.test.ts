@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest';
 import type { VirtualClock } from '../../src/domain/clock.js';
+import { ingestEvents } from '../../src/engine/ingest.js';
 import { segmentMembership } from '../../src/engine/segments.js';
+import { insertOrder } from '../../src/store/market.js';
 import { describeEachDatabase, type Harness } from '../helpers/harness.js';
 import { transitions, transitionWithin, waitFor } from '../helpers/segments.js';
 
@@ -184,6 +186,19 @@ describeEachDatabase('segments over orders, loyalty and RFM', (h) => {
     expect(await transitions(h(), cid, rich, 'segment_exited')).toBe(2);
     expect(await count(h(), rich)).toBe(0);
     expect(await count(h(), member)).toBe(1);
+  });
+
+  it("re-evaluates a profile when a checkout's order_finalized event arrives", async () => {
+    const eve = await profile(h(), { email: 'eve.checkout@example.com' });
+    const buyers = await segment(h(), 'Checkout buyers', { all: [{ orders: { count: { gte: 1 } } }, { field: 'email', op: 'eq', value: 'eve.checkout@example.com' }] });
+    // a checkout writes the order in its own transaction and emits order_finalized after commit
+    const now = h().clock.now();
+    await h().ctx.db.transaction().execute((tx) =>
+      insertOrder(tx, { id: 'seg-co-1', profile_id: eve, program_id: null, status: 'paid', channel: null, currency: 'EUR', subtotal: 1000, discount_total: 0, points_redeemed: 0, points_redeemed_value: 0, total: 1000, points_accrued: 0, applied_promotions: [], request_hash: null, created_at: now, items: [] }, now),
+    );
+    expect(await transitions(h(), eve, buyers, 'segment_entered')).toBe(0);
+    await ingestEvents(h().ctx, [{ profile: { id: eve }, name: 'order_finalized', properties: { order_id: 'seg-co-1' } }]);
+    expect(await transitionWithin(h(), eve, buyers, 'segment_entered', 1)).toBeLessThan(1000);
   });
 
   it('re-evaluates profiles a CSV import creates or changes', async () => {

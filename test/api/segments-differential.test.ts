@@ -8,9 +8,14 @@ import { newId } from '../../src/store/ids.js';
 import { computeRfm } from '../../src/store/rfm.js';
 import { evaluateForProfiles, insertSegment, loadEvaluationState, loadFacts, matchingIds, membershipCondition, referencedSegments, segmentSql } from '../../src/store/segments.js';
 import { describeEachDatabase } from '../helpers/harness.js';
-import { dataArb, NOW, PROGRAM_IDS, treeArb, type GenEvent, type GenMember, type GenOrder, type GenProfile } from '../helpers/segment-data.js';
+import { dataArb, eventLeafArb, NOW, PROGRAM_IDS, treeArb, type GenEvent, type GenMember, type GenOrder, type GenProfile } from '../helpers/segment-data.js';
 
 const DAY = 86_400_000;
+/** Recent activity next to a tree: the compiler then evaluates long order aggregates per profile. */
+const narrowingLeaf = eventLeafArb.filter((l) => {
+  const c = l.count as Record<string, number> | undefined;
+  return l.within !== undefined && (!c || c.gte > 0 || 'gt' in c);
+});
 type Data = { profiles: GenProfile[]; events: GenEvent[]; orders: GenOrder[]; members: GenMember[] };
 
 const orderTime = (o: GenOrder) => new Date(NOW.getTime() - o.days_ago * DAY + (o.hour - 9) * 3_600_000);
@@ -107,7 +112,10 @@ describeEachDatabase('segment SQL equals in-memory evaluation', (h) => {
       fc.asyncProperty(
         dataArb(24, 90, 70, 24),
         treeArb([], { commerce: true }),
-        fc.array(treeArb(segIdsPlaceholder, { commerce: true }), { minLength: 25, maxLength: 25 }),
+        fc.array(
+          fc.tuple(treeArb(segIdsPlaceholder, { commerce: true }), fc.boolean(), narrowingLeaf).map(([t, wrap, narrow]) => (wrap ? { all: [narrow, t] } : t)),
+          { minLength: 25, maxLength: 25 },
+        ),
         async (data, dynTree, trees) => {
           const ids = await load(ex, data);
           await ex.transaction().execute((tx) => computeRfm(tx, NOW));

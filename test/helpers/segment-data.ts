@@ -115,7 +115,7 @@ export const dataArb = (profiles: number, maxEvents: number, maxOrders = 0, maxM
           properties: fc.record({ amount: fc.oneof(fc.integer({ min: 0, max: 200 }), fc.constant('12')), category: fc.constantFrom('shoes', 'hats') }, { requiredKeys: [] }),
           days_ago: fc.integer({ min: -2, max: 90 }),
         }),
-        { maxLength: maxEvents },
+        { minLength: Math.floor(maxEvents / 2), maxLength: maxEvents, size: 'max' },
       ),
       fc.array(orderArb(profiles), { minLength: Math.floor(maxOrders / 2), maxLength: maxOrders, size: 'max' }),
       fc.uniqueArray(memberArb(profiles), { minLength: Math.floor(maxMembers / 3), maxLength: maxMembers, size: 'max', selector: (m) => `${m.profile}|${m.program}` }),
@@ -155,7 +155,7 @@ const whereArb = fc.record(
   { requiredKeys: [] },
 );
 
-const eventLeafArb = fc.record(
+export const eventLeafArb = fc.record(
   {
     event: fc.constantFrom(...EVENT_NAMES),
     where: whereArb,

@@ -11,9 +11,11 @@
  * - `market_orders_time_segments` (created_at) INCLUDE (profile_id, status, total, refunded_total):
  *   `{orders: {count|total_spent, within}}` compiles to `p.id IN (SELECT profile_id FROM market_orders
  *   WHERE status <> ALL(…) AND created_at >= $ GROUP BY 1 HAVING …)`, an index-only range scan of the window;
- *   without `within`, and for the RFM computation (the last 365 days), the same index is scanned instead of
- *   the wider table.
- * - `market_orders_profile` (market): the single-profile load and narrow query (`profile_id = ANY($ids)`).
+ *   the RFM computation reads the last 365 days the same way.
+ * - `market_orders_profile_totals` (profile_id, created_at) INCLUDE (status, total, refunded_total): an orders
+ *   condition next to a narrowing one (`{all: [{event: …, within: …}, {orders: {total_spent: …}}]}`) compiles
+ *   to `EXISTS (SELECT 1 FROM market_orders WHERE profile_id = p.id … HAVING …)`, an index-only look at each
+ *   remaining profile's orders; the single-profile load and narrow query (`profile_id = ANY($ids)`) read it too.
  * - `loyalty_members` unique (program_id, profile_id) (loyalty): `{loyalty: {program_id, …}}` reads one
  *   program's members. Deliberately no index on balance or tier: they change on every ledger write, and an
  *   index on them would cost every accrual and redemption (no HOT updates).
@@ -40,4 +42,5 @@ CREATE TABLE rfm_refresh (
 INSERT INTO rfm_refresh (id, refreshed_at, next_at) VALUES (1, NULL, '1970-01-01T00:00:00Z');
 
 CREATE INDEX market_orders_time_segments ON market_orders (created_at) INCLUDE (profile_id, status, total, refunded_total);
+CREATE INDEX market_orders_profile_totals ON market_orders (profile_id, created_at) INCLUDE (status, total, refunded_total);
 `;
