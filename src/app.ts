@@ -14,6 +14,8 @@ import { promoExpiryTask } from './engine/tasks/promo-expiry.js';
 import { registerPromoContext } from './engine/promo-context.js';
 import { registerLoyaltyContext } from './engine/loyalty-context.js';
 import { registerMarketCatalogue } from './engine/catalogue-context.js';
+import { registerRfmContext } from './engine/rfm-context.js';
+import { rfmRefreshTask } from './engine/tasks/rfm.js';
 import { WorkLoop } from './engine/work-loop.js';
 import { messaging } from './engine/messaging.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -57,10 +59,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   await messaging(ctx).key();
   await segmentMembership(ctx).start();
   work.add(segmentMembership(ctx).refreshTask());
+  work.add(rfmRefreshTask(ctx));
   work.add(promoExpiryTask(ctx.db));
   registerPromoContext();
   registerLoyaltyContext();
   registerMarketCatalogue();
+  registerRfmContext();
 
   let server: Api | null = null;
   let createdToken: string | null = null;

@@ -335,3 +335,27 @@ export interface DB {
   loyalty_partner_products: LoyaltyPartnerProductsTable;
   market_checkouts: MarketCheckoutsTable;
 }
+
+/** Per-profile RFM quintiles over the last 365 days of orders (store/rfm.ts). */
+export interface RfmScoresTable {
+  profile_id: string;
+  r: number;
+  f: number;
+  m: number;
+  last_order_at: Timestamp;
+  orders: number;
+  monetary: number;
+}
+
+/** The RFM refresh schedule: one row. */
+export interface RfmRefreshTable {
+  id: number;
+  refreshed_at: Timestamp | null;
+  next_at: Timestamp;
+  scored: Generated<number>;
+}
+
+export interface DB {
+  rfm_scores: RfmScoresTable;
+  rfm_refresh: RfmRefreshTable;
+}

@@ -4,6 +4,7 @@ import messaging from './0004_messaging.js';
 import segments from './0005_segments.js';
 import promo from './0002_promo.js';
 import promotions from './0006_promotions.js';
+import segmentsOrdersRfm from './0009_segments_orders_rfm.js';
 
 /**
  * Every migration, in order. Each is plain SQL that runs unchanged on PGlite and on a PostgreSQL server.
@@ -16,4 +17,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0005_segments', sql: segments },
   { name: '0002_promo', sql: promo },
   { name: '0006_promotions', sql: promotions },
+  { name: '0009_segments_orders_rfm', sql: segmentsOrdersRfm },
 ];
