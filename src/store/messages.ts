@@ -129,7 +129,10 @@ export async function lockProfiles(ex: Executor, profileIds: string[]): Promise<
 export type ClaimedMessage = Pick<
   MessageRow,
   'id' | 'profile_id' | 'channel' | 'channel_id' | 'provider' | 'template_id' | 'attempts' | 'status' | 'scenario_id' | 'scenario_version' | 'node_id' | 'instance_id' | 'campaign_id'
->;
+> & {
+  /** False when the profile has been erased since: its timeline gets no event. */
+  live: boolean;
+};
 
 /**
  * Claims due queued messages (FOR UPDATE SKIP LOCKED) in one statement. Outbox messages (no channel) are
@@ -152,7 +155,8 @@ export async function claimDueMessages(ex: Executor, now: Date, limit: number, l
     ) d
     WHERE m.id = d.id
     RETURNING m.id, m.profile_id, m.channel, m.channel_id, m.provider, m.template_id, m.attempts, m.status,
-      m.scenario_id, m.scenario_version, m.node_id, m.instance_id, m.campaign_id`.execute(ex);
+      m.scenario_id, m.scenario_version, m.node_id, m.instance_id, m.campaign_id,
+      EXISTS (SELECT 1 FROM profiles p WHERE p.id = m.profile_id AND p.erased_at IS NULL) AS live`.execute(ex);
   return r.rows;
 }
 
