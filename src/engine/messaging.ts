@@ -33,7 +33,9 @@ import {
   recentSends,
   recipientProfiles,
   recordOutcomes,
+  queueEventPublication,
   setSubscription,
+  takeEventPublications,
   type ClaimedMessage,
   type DeliveryOutcome,
   type MessageRow,
@@ -174,6 +176,9 @@ function fromRow(t: TemplateRow): CompiledTemplate {
 }
 
 const CACHE_MS = 2_000;
+const OUTBOX_RESPONSE = { provider: 'outbox', stored: true };
+/** Publications (batches of committed events) taken per delivery round. */
+const PUBLICATIONS_PER_ROUND = 50;
 
 /** The messaging engine of one process: the send pipeline, delivery, unsubscribe. Get it with `messaging(ctx)`. */
 export class Messaging {
@@ -397,6 +402,9 @@ export class Messaging {
         instance_id: origin.instance_id ?? null,
         campaign_id: origin.campaign_id ?? null,
         created_at: now,
+        attempts: 0,
+        provider_response: null,
+        sent_at: null,
       };
       const refusal = this.refusal(channel.type, profile, template, req, base.to_address);
       if (refusal) {
@@ -458,6 +466,7 @@ export class Messaging {
     for (const p of pooled) p?.catch(() => undefined);
 
     const lost: NewMessage[] = [];
+    const stored: NewMessage[] = [];
     for (let c = 0; c < chunks.length; c++) {
       const jobs = chunks[c].filter((e): e is RenderEntry => e.kind === 'render');
       const outcomes: RenderOutcome[] = pooled[c] ? await pooled[c]! : await this.renderHere(jobs, scopes, key, tx);
@@ -484,6 +493,8 @@ export class Messaging {
           list.push(when.at);
           recent.set(e.profile.id, list);
         }
+        // The outbox is a store: a message for it that is due now is delivered by this very write.
+        const stored = e.row.channel_id === null && !when.deferred && when.at.getTime() <= now.getTime();
         e.row = {
           ...e.row,
           subject: r.subject,
@@ -491,21 +502,29 @@ export class Messaging {
           // The text part of HTML is derived again when needed (delivery, listing): not stored twice.
           text_body: r.textDerived || r.text === r.body ? null : r.text,
           extra,
-          due_at: when.at,
+          due_at: stored ? null : when.at,
           scheduled_at: when.at,
           deferred_reason: when.reason,
           reason: when.deferred ? `deferred until ${when.at.toISOString()}: ${when.reason}` : null,
+          ...(stored ? { status: 'sent', sent_at: now, attempts: 1, provider_response: OUTBOX_RESPONSE } : {}),
         };
       });
       const rows = chunks[c].flatMap((e) => (e.kind === 'row' || e.kind === 'render' ? [e.row] : []));
       const inserted = await insertMessages(tx, rows);
       if (inserted.size !== rows.length) lost.push(...rows.filter((r) => !inserted.has(r.id)));
+      for (const r of rows) if (r.status === 'sent' && inserted.has(r.id)) stored.push(r);
+    }
+    // Messages stored in the outbox: their message_sent events in this same transaction, published after commit.
+    if (stored.length) {
+      const events = await this.appendMessageEvents(tx, stored.map((r) => messageEvent({ ...r, live: true }, 'message_sent')));
+      await queueEventPublication(tx, newId(), events.map((ev) => ev.id), now);
     }
 
     const resultOf = (e: Entry): SendResult => {
       if (e.kind === 'earlier') return e.result;
       if (e.kind === 'same') return { ...resultOf(entries[e.of]), duplicate: true };
-      return { message_id: e.row.id, status: e.row.status as SendResult['status'], reason: e.row.reason, scheduled_at: e.row.scheduled_at, duplicate: false };
+      // `queued`: accepted for delivery (an outbox message is delivered already: its row says `sent`).
+      return { message_id: e.row.id, status: e.row.status === 'sent' ? 'queued' : (e.row.status as SendResult['status']), reason: e.row.reason, scheduled_at: e.row.scheduled_at, duplicate: false };
     };
     const results = entries.map(resultOf);
     if (lost.length) {
@@ -518,7 +537,7 @@ export class Messaging {
         if (w) Object.assign(res, { message_id: w.id, status: w.status === 'sent' ? 'queued' : w.status, reason: w.reason, scheduled_at: new Date(w.scheduled_at), duplicate: true });
       }
     }
-    if (entries.some((e) => (e.kind === 'row' || e.kind === 'render') && e.row.status === 'queued')) this.wakeSoon();
+    if (stored.length || entries.some((e) => (e.kind === 'row' || e.kind === 'render') && e.row.status === 'queued')) this.wakeSoon();
     return results;
   }
 
@@ -630,13 +649,14 @@ export class Messaging {
   async deliverDue(limit: number, now: Date): Promise<number> {
     const s = await this.settings();
     const maxAttempts = s.retry?.max_attempts ?? DEFAULT_MAX_ATTEMPTS;
+    const published = await this.publishCommitted();
     const { claimed, stored } = await this.db.transaction().execute(async (tx) => {
       const claimed = await claimDueMessages(tx, now, limit, new Date(now.getTime() + LEASE_MS));
       const sent = claimed.filter((m) => m.status === 'sent' && m.live);
       return { claimed, stored: await this.appendMessageEvents(tx, sent.map((m) => messageEvent(m, 'message_sent'))) };
     });
     this.publish(stored);
-    if (!claimed.length) return 0;
+    if (!claimed.length) return published;
     const external = await getMessages(this.db, claimed.filter((m) => m.status !== 'sent').map((m) => m.id));
     if (!external.length) return claimed.length;
     const outcomes: DeliveryOutcome[] = [];
@@ -662,6 +682,19 @@ export class Messaging {
     });
     this.publish(recorded);
     return claimed.length;
+  }
+
+  /**
+   * Publishes on the bus the events that senders wrote in their transactions (outbox messages), once those
+   * have committed: at least once (the publication goes only when the publishing transaction commits).
+   */
+  private async publishCommitted(): Promise<number> {
+    let events: StoredEvent[] = [];
+    await this.db.transaction().execute(async (tx) => {
+      events = await takeEventPublications(tx, PUBLICATIONS_PER_ROUND);
+      this.publish(events);
+    });
+    return events.length;
   }
 
   /** Appends events of messages in the caller's transaction (publish them with `publish` after commit). */
@@ -739,7 +772,7 @@ export class Messaging {
 }
 
 /** The event a delivery outcome records on the profile timeline: `message_sent` or `message_failed`. */
-function messageEvent(m: ClaimedMessage, name: string, reason?: string | null): Omit<NewEvent, 'occurred_at'> {
+function messageEvent(m: Omit<ClaimedMessage, 'attempts' | 'status'>, name: string, reason?: string | null): Omit<NewEvent, 'occurred_at'> {
   return {
     profile_id: m.profile_id,
     name,

@@ -3,6 +3,7 @@ import marketLoyalty from './0003_market_loyalty.js';
 import messaging from './0004_messaging.js';
 import segments from './0005_segments.js';
 import promo from './0002_promo.js';
+import messagingTracking from './0011_messaging_tracking.js';
 
 /**
  * Every migration, in order. Each is plain SQL that runs unchanged on PGlite and on a PostgreSQL server.
@@ -14,4 +15,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0004_messaging', sql: messaging },
   { name: '0005_segments', sql: segments },
   { name: '0002_promo', sql: promo },
+  { name: '0011_messaging_tracking', sql: messagingTracking },
 ];
