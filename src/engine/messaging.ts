@@ -437,7 +437,7 @@ export class Messaging {
       const made = await plainContexts(plain.map((e) => ({ input: e.input, unsubscribeUrl: e.unsubscribeUrl, reads: e.compiled.globals })));
       plain.forEach((e, k) => scopes.set(e, made[k]));
     }
-    const pool = plain.length >= POOL_MIN_BATCH ? this.renderPool() : null;
+    const pool = plain.length >= POOL_MIN_BATCH ? await this.renderPool() : null;
     const chunks: Entry[][] = [];
     let current: Entry[] = [];
     let renders = 0;
@@ -563,9 +563,16 @@ export class Messaging {
 
   private pool: RenderPool | null | undefined;
   /** The render threads of this process (created on first use), or null to render here. */
-  private renderPool(): RenderPool | null {
+  private async renderPool(): Promise<RenderPool | null> {
     if (this.pool === undefined) this.pool = createRenderPool();
-    return this.pool;
+    const pool = this.pool;
+    if (pool && !(await pool.usable())) {
+      this.ctx.log.error('render threads do not start: messages render on the main thread');
+      if (this.pool === pool) this.pool = null;
+      void pool.close().catch(() => undefined);
+      return null;
+    }
+    return pool;
   }
 
   /** Uses these render threads instead of the default ones (or none). */

@@ -32,10 +32,37 @@ export class RenderPool {
       idleTimeout: 30_000,
       execArgv: opts.execArgv,
     });
+    // A thread that fails to start surfaces here (and in `usable`); it must not crash the process.
+    this.pool.on('error', (err: unknown) => this.lastError = err);
   }
+
+  /** The last error a thread raised outside a task (e.g. its module failed to load). */
+  lastError: unknown = null;
 
   get threads(): number {
     return this.pool.options.maxThreads;
+  }
+
+  private started: Promise<boolean> | null = null;
+  /**
+   * Whether the threads start and answer (checked once, with an empty task): a thread that cannot load its
+   * module must not leave sends waiting, so they render on the calling thread instead.
+   */
+  usable(timeoutMs = 15_000): Promise<boolean> {
+    this.started ??= new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref?.();
+      this.pool.run({ templates: {}, jobs: [], key: new Uint8Array(0) }).then(
+        () => (clearTimeout(timer), resolve(true)),
+        () => (clearTimeout(timer), resolve(false)),
+      );
+    });
+    return this.started;
+  }
+
+  /** Tasks the threads have finished. */
+  get completed(): number {
+    return this.pool.completed;
   }
 
   run(task: RenderTask): Promise<RenderOutcome[]> {
