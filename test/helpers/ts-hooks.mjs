@@ -1,6 +1,6 @@
 // Module hooks (see ts-loader.mjs): `./x.js` imported from a .ts file resolves to `./x.ts`, which is transpiled.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 import ts from 'typescript';
 
 export async function resolve(specifier, context, next) {
