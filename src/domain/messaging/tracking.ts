@@ -39,12 +39,18 @@ export function signClickToken(key: Buffer, messageId: string, url: string): str
 export function verifyClickToken(key: Buffer, token: string): { messageId: string; url: string } | null {
   const m = /^([0-9a-f]{32})\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{22})$/.exec(token);
   if (!m || !macMatches(key, 'click', `${m[1]}.${m[2]}`, m[3])) return null;
-  const url = Buffer.from(m[2], 'base64url').toString('utf8');
-  return isTrackable(url) ? { messageId: idOfHex(m[1]), url } : null;
+  const url = webAddress(Buffer.from(m[2], 'base64url').toString('utf8'));
+  return url ? { messageId: idOfHex(m[1]), url } : null;
 }
 
-function isTrackable(url: string): boolean {
-  return /^https?:\/\/[^\s]+$/i.test(url);
+/** The address as a browser would request it (spaces and the like escaped), or null unless http(s). */
+function webAddress(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
 }
 
 const ANCHOR = /<a\s[^>]*>/gi;
@@ -63,8 +69,9 @@ export function trackedHtml(html: string, key: Buffer, spec: TrackSpec): string 
       if (NO_TRACK.test(tag)) return tag;
       const m = HREF.exec(tag);
       if (!m) return tag;
-      const url = decodeHTMLAttribute(m[2] ?? m[3] ?? m[4] ?? '').trim();
-      if (!isTrackable(url) || spec.untracked.some((prefix) => url.startsWith(prefix))) return tag;
+      const written = decodeHTMLAttribute(m[2] ?? m[3] ?? m[4] ?? '').trim();
+      const url = /^https?:\/\//i.test(written) ? webAddress(written) : null;
+      if (!url || spec.untracked.some((prefix) => written.startsWith(prefix) || url.startsWith(prefix))) return tag;
       const tracked = `${spec.base}/t/c/${signClickToken(key, spec.messageId, url)}`;
       return tag.slice(0, m.index) + `${m[1]}"${escapeAttribute(tracked)}"` + tag.slice(m.index + m[0].length);
     });
