@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -42,6 +43,13 @@ export async function openBrowser(): Promise<Browser> {
     locale: 'en-GB',
     timezoneId: 'UTC',
   });
+  // The test machine is offline: what rendered emails link from the internet (MJML's web fonts, images)
+  // is answered empty instead of failing, so a console error means the app's own fault.
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (['127.0.0.1', 'localhost'].includes(url.hostname) || !url.protocol.startsWith('http')) return route.fallback();
+    return route.fulfill({ status: 200, body: '', contentType: route.request().resourceType() === 'stylesheet' ? 'text/css' : 'application/octet-stream' });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   context.setDefaultTimeout(10_000);
   const errors: string[] = [];
@@ -71,3 +79,75 @@ export async function openBrowser(): Promise<Browser> {
     },
   };
 }
+
+export const ADMIN_TOKEN = 'ui-test-admin-token-0123456789';
+
+export interface UiServer {
+  base: string;
+  b: Browser;
+  page: Page;
+  /** A call to the public API with the admin token (seeding, and checking what the UI did). */
+  call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  /** Signs the browser in with the admin token and opens `path`. */
+  signIn(path?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One server on a free loopback port with the production UI bundle, on a fresh embedded database, and
+ * one Chromium page: what each UI test file starts in its beforeAll.
+ */
+export async function startUi(): Promise<UiServer> {
+  const [{ createApp }, { loadConfig }, { openDatabase }, { buildUi }, pino] = await Promise.all([
+    import('../../src/app.js'),
+    import('../../src/config.js'),
+    import('../../src/store/db.js'),
+    import('./build.js'),
+    import('pino'),
+  ]);
+  const webDir = mkdtempSync(join(tmpdir(), 'retenta-web-dist-'));
+  buildUi(webDir);
+  process.env.RETENTA_WEB_DIR = webDir;
+  const config = loadConfig({}, { role: 'all', host: '127.0.0.1', port: 0, bootstrapToken: ADMIN_TOKEN, logLevel: 'silent' });
+  const app = await createApp({ config, database: await openDatabase({ dataDir: null }), log: pino.default({ level: 'silent' }) });
+  const base = await app.listen();
+  delete process.env.RETENTA_WEB_DIR;
+  const b = await openBrowser();
+  const call = async (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* a CSV or other text answer */
+    }
+    return { status: res.status, body: parsed as any };
+  };
+  return {
+    base,
+    b,
+    page: b.page,
+    call,
+    signIn: async (path = '/') => {
+      await b.page.goto(`${base}/login`);
+      await b.page.evaluate(`localStorage.setItem('retenta.token', ${JSON.stringify(ADMIN_TOKEN)})`);
+      await b.page.goto(`${base}${path}`);
+    },
+    stop: async () => {
+      await b.close();
+      await app.stop();
+      rmSync(webDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The text of the error shown under the field `name` inside `scope` (a form, a card). */
+export const fieldError = (scope: import('playwright-core').Locator | Page, name: string) => scope.locator(`[data-field="${name}"] .field__error`);
+
+/** `expect.poll` with the patience a browser round trip on a busy machine needs (10 s, not 1 s). */
+export const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 100 });

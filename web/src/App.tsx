@@ -43,7 +43,7 @@ export function App() {
                 <Route index element={<Navigate to="/profiles" replace />} />
                 {sections.map((s) => {
                   const Page = s.page;
-                  return <Route key={s.path} path={s.path} element={Page ? <Page /> : <ComingSoon section={s} />} />;
+                  return <Route key={s.path} path={`${s.path}/*`} element={Page ? <Page /> : <ComingSoon section={s} />} />;
                 })}
                 <Route path="profiles/:id" element={<ProfileDetailPage />} />
                 <Route path="jobs/:id" element={<JobPage />} />

@@ -103,7 +103,33 @@ export const api = {
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, { body }),
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, { body }),
   delete: <T = void>(path: string) => request<T>('DELETE', path),
+  /** DELETE with a JSON body (remove members of a static segment). */
+  deleteWith: <T>(path: string, body: unknown) => request<T>('DELETE', path, { body }),
   upload: <T>(path: string, file: Blob, query?: Query) => request<T>('POST', path, { raw: file, query }),
   /** A call with an explicit token (the login screen checks a pasted token before keeping it). */
   withToken: <T>(token: string, path: string) => request<T>('GET', path, { token }),
 };
+
+/**
+ * A file the API streams (CSV export): fetched with the token, then handed to the browser as a download.
+ * Returns the number of bytes saved.
+ */
+export async function download(path: string, query: Query | undefined, filename: string): Promise<number> {
+  const token = tokenStore.get();
+  const res = await fetch(withQuery(`/api/v1${path}`, query), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) {
+    const p = (await res.json().catch(() => ({}))) as Partial<Problem>;
+    if (res.status === 401) onUnauthorized();
+    throw new ApiError({ type: p.type ?? 'about:blank', title: p.title ?? res.statusText, status: res.status, detail: p.detail ?? res.statusText, errors: p.errors });
+  }
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  return blob.size;
+}

@@ -54,6 +54,35 @@ const TONES: Record<string, string> = {
   suppressed: 'red',
   failed: 'red',
   event: 'blue',
+  active: 'green',
+  paused: 'amber',
+  draft: 'gray',
+  stopped: 'red',
+  dynamic: 'blue',
+  static: 'violet',
+  available: 'blue',
+  issued: 'amber',
+  redeemed: 'green',
+  expired: 'gray',
+  deleted: 'red',
+  sent: 'green',
+  queued: 'blue',
+  skipped: 'gray',
+  new: 'blue',
+  paid: 'green',
+  delivered: 'violet',
+  canceled: 'red',
+  refunded: 'gray',
+  part_refunded: 'amber',
+  accrual: 'green',
+  redemption: 'amber',
+  expiration: 'gray',
+  reversal: 'red',
+  adjustment: 'blue',
+  held: 'amber',
+  completed: 'green',
+  exited: 'gray',
+  waiting: 'amber',
 };
 
 export function Badge({ children, tone }: { children: ReactNode; tone?: string }) {
@@ -149,4 +178,80 @@ export function Pager({ page, hasNext, onPrev, onNext }: { page: number; hasNext
       </Button>
     </div>
   );
+}
+
+/** Tabs over one screen's parts; the active one is kept by the caller (often in the URL). */
+export function Tabs<T extends string>({ tabs, active, onChange, label }: { tabs: { id: T; label: ReactNode }[]; active: T; onChange: (id: T) => void; label: string }) {
+  return (
+    <div className="tabs" role="tablist" aria-label={label}>
+      {tabs.map((t) => (
+        <button key={t.id} type="button" role="tab" aria-selected={t.id === active} className={`tabs__tab${t.id === active ? ' tabs__tab--active' : ''}`} onClick={() => onChange(t.id)}>
+          {t.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** A panel over the screen (create/edit forms); Escape or the backdrop closes it. */
+export function Modal({ title, onClose, children, wide }: { title: ReactNode; onClose: () => void; children: ReactNode; wide?: boolean }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div className="modal" role="presentation" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className={`modal__panel${wide ? ' modal__panel--wide' : ''}`} role="dialog" aria-modal="true" aria-label={typeof title === 'string' ? title : undefined}>
+        <div className="modal__header">
+          <h2>{title}</h2>
+          <button type="button" className="modal__close" aria-label="Close" onClick={onClose}>
+            ×
+          </button>
+        </div>
+        <div className="modal__body">{children}</div>
+      </div>
+    </div>
+  );
+}
+
+/** A row of headline figures. */
+export function Stats({ items }: { items: { label: ReactNode; value: ReactNode; bad?: boolean }[] }) {
+  return (
+    <div className="stats">
+      {items.map((s, i) => (
+        <div className={`stat${s.bad ? ' stat--bad' : ''}`} key={i}>
+          <div className="stat__value">{s.value}</div>
+          <div className="stat__label">{s.label}</div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** A labelled key/value list. */
+export function KeyValues({ rows, testId }: { rows: [ReactNode, ReactNode][]; testId?: string }) {
+  return (
+    <dl className="kv" data-testid={testId}>
+      {rows.map(([k, v], i) => (
+        <div className="kv__row" key={i}>
+          <dt>{k}</dt>
+          <dd>{v === null || v === undefined || v === '' ? <span className="muted">—</span> : v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** A money amount in a currency's major unit, as the API sends it. */
+export function formatMoney(amount: number | null | undefined, currency?: string | null): string {
+  if (amount === null || amount === undefined) return '—';
+  if (!currency) return amount.toFixed(2);
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount);
+  } catch {
+    return `${amount.toFixed(2)} ${currency}`;
+  }
 }

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { requireServices } from '../helpers/databases.js';
+import { CHROMIUM, haveChromium, poll, startUi, type UiServer } from './browser.js';
+
+const run = haveChromium || requireServices ? describe : describe.skip;
+if (!haveChromium && !requireServices) console.warn(`skipping the scenario editor UI tests: no Chromium at ${CHROMIUM}`);
+
+run('scenario editor', () => {
+  let ui: UiServer;
+  /** The scenario API lands separately; the editor's saving tests run once the server answers it. */
+  let scenariosMissing: string | null = null;
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`no Chromium at ${CHROMIUM}; RETENTA_TEST_REQUIRE_SERVICES=1 requires it`);
+    ui = await startUi();
+    await ui.call('POST', '/profiles', { email: 'anna@example.com', fields: { first_name: 'Anna' }, subscriptions: { email: 'subscribed' } });
+    await ui.call('POST', '/templates', { name: 'cart_reminder', channel: 'email', subject: 'Your cart, {{ profile.fields.first_name }}', body: '<p>Come back!</p>' });
+    if ((await ui.call('GET', '/scenarios')).status === 404) scenariosMissing = 'GET /api/v1/scenarios answered 404';
+    await ui.signIn('/scenarios');
+  }, 180_000);
+
+  afterAll(async () => {
+    await ui?.stop();
+  });
+
+  const canvas = () => ui.page.getByTestId('canvas');
+  const node = (type: string) => canvas().locator(`[data-node-type="${type}"]`);
+  const drop = async (paletteKey: string, x: number, y: number) => {
+    await ui.page.locator(`[data-palette="${paletteKey}"]`).dragTo(canvas(), { targetPosition: { x, y }, force: true });
+  };
+  /** Drags from a node's output handle to another node, as a person draws a connection. */
+  const wire = async (from: Locator, handle: string, to: Locator) => {
+    const h = from.locator(`.react-flow__handle.source[data-handleid="${handle}"]`);
+    const a = (await h.boundingBox())!;
+    const b = (await to.locator('.react-flow__handle.target').boundingBox())!;
+    await ui.page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await ui.page.mouse.down();
+    await ui.page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
+    await ui.page.mouse.up();
+  };
+  const select = async (n: Locator) => {
+    await n.locator('.flow-node__head').click();
+    await ui.page.getByTestId('node-config').waitFor();
+  };
+  const backToPalette = async () => {
+    await canvas().locator('.react-flow__pane').click({ position: { x: 760, y: 12 } });
+    await ui.page.getByTestId('node-config').waitFor({ state: 'detached' });
+  };
+
+  it('builds the abandoned-cart scenario by dragging steps onto the canvas and onto a connection', async () => {
+    const { page, b } = ui;
+    await page.getByRole('button', { name: 'Create new scenario' }).click();
+    await page.getByTestId('palette').waitFor();
+    const groups = await page.getByTestId('palette').locator('.palette__title').allTextContents();
+    expect(groups).toEqual(['Triggers', 'Operators', 'Channels', 'Actions']);
+    await page.getByLabel('Scenario name').fill('Abandoned cart');
+
+    // Settings behind the gear: ignore duplicates, leave when an order is finalized.
+    await page.getByRole('button', { name: 'Scenario settings' }).click();
+    const settings = page.getByTestId('scenario-settings');
+    await settings.getByLabel(/Ignore/).check();
+    await settings.getByLabel(/Finalized an order/).check();
+    await settings.getByRole('button', { name: 'Save & collapse' }).click();
+
+    await drop('trigger.event', 360, 80);
+    await select(node('trigger.event'));
+    await page.getByTestId('node-form').getByLabel('Event').fill('cart_updated');
+    await backToPalette();
+    await drop('exit', 360, 520);
+    await wire(node('trigger.event'), 'next', node('exit'));
+    await poll(() => canvas().locator('.react-flow__edge').count()).toBe(1);
+
+    // Onto the connection between start and end: it goes in between.
+    const edge = (await canvas().locator('.react-flow__edge path').first().boundingBox())!;
+    const box = (await canvas().boundingBox())!;
+    await drop('wait_event', edge.x - box.x + edge.width / 2, edge.y - box.y + edge.height / 2);
+    await poll(() => canvas().locator('.react-flow__edge').count()).toBe(2);
+    await select(node('wait_event'));
+    const form = page.getByTestId('node-form');
+    await form.getByLabel('Event').fill('order_finalized');
+    await form.getByLabel('Timeout', { exact: true }).fill('1');
+    await form.getByLabel('Timeout unit').selectOption('H');
+    await backToPalette();
+
+    await drop('send.email', 620, 400);
+    await wire(node('wait_event'), 'timeout', node('send'));
+    await wire(node('send'), 'next', node('exit'));
+    await select(node('send'));
+    await page.getByTestId('node-form').getByLabel('Content').selectOption({ label: 'cart_reminder (email)' });
+    await page.getByRole('button', { name: 'Auto-layout' }).click();
+    await poll(() => canvas().locator('.react-flow__edge').count()).toBe(4);
+    const labels = await canvas().locator('.react-flow__edge-text').allTextContents();
+    expect(labels.sort()).toEqual(['received', 'timeout']);
+    expect(await canvas().locator('[data-testid="flow-node"]').evaluateAll((els: any[]) => els.map((e) => e.getAttribute('data-node-type')).sort())).toEqual([
+      'exit',
+      'send',
+      'trigger.event',
+      'wait_event',
+    ]);
+    await b.shot('scenarios-01-editor');
+  });
+
+  it('saves, shows validation faults on the nodes, starts, launches and sees the counts move', async (ctx) => {
+    if (scenariosMissing) return ctx.skip(`scenario saving not exercised: ${scenariosMissing}`);
+    const { page, b } = ui;
+    // Unset the email's content: the API names that node.
+    await select(node('send'));
+    await page.getByTestId('node-form').getByLabel('Content').selectOption('');
+    await page.getByRole('button', { name: 'Save and start' }).click();
+    await page.getByTestId('scenario-problem').waitFor();
+    await poll(() => node('send').getByTestId('node-fault').count()).toBe(1);
+    await b.shot('scenarios-02-fault-on-node');
+    await page.getByTestId('node-form').getByLabel('Content').selectOption({ label: 'cart_reminder (email)' });
+    await page.getByRole('button', { name: 'Save and start' }).click();
+    await page.waitForURL(/\/scenarios\/[0-9a-f-]{36}$/);
+    await page.getByTestId('scenario-bar').getByText('active', { exact: true }).waitFor();
+    const id = page.url().split('/').pop()!;
+    const saved = (await ui.call('GET', `/scenarios/${id}`)).body;
+    expect(saved.settings).toMatchObject({ reentry: 'ignore', exit_on: [{ event: 'order_finalized' }] });
+    const launch = await ui.call('POST', `/scenarios/${id}/launch`, { profile: { email: 'anna@example.com' }, data: { cart_id: 'c-1' } });
+    expect(launch.status).toBeLessThan(300);
+    await poll(() => node('wait_event').getByTestId('node-count').textContent()).toMatch(/^1/);
+    await page.getByTestId('scenario-funnel').getByTestId('chart-funnel').waitFor();
+    await b.shot('scenarios-03-live-counts');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByTestId('scenario-bar').getByText('paused', { exact: true }).waitFor();
+  });
+
+  it('simulates a customer and replays the trace on the canvas', async (ctx) => {
+    if (scenariosMissing) return ctx.skip(`simulation not exercised: ${scenariosMissing}`);
+    const { page, b } = ui;
+    const sim = page.getByTestId('simulate');
+    await sim.getByLabel('Simulate for').fill('anna@example.com');
+    await sim.getByRole('button', { name: 'Simulate and replay' }).click();
+    await sim.getByTestId('trace').locator('li').first().waitFor();
+    await canvas().locator('.flow-node--active').waitFor();
+    await b.shot('scenarios-04-simulation');
+  });
+
+  it('logged no console errors', () => {
+    expect(ui.b.errors).toEqual([]);
+  });
+});
