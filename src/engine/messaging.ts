@@ -53,7 +53,7 @@ import {
   type ContextInput,
   type SendOrigin,
 } from './message-context.js';
-import { createRenderPool, POOL_CHUNK, POOL_MIN_BATCH, type RenderPool } from './render-pool.js';
+import { createRenderPool, POOL_CHUNK, POOL_FIRST_CHUNK, POOL_MIN_BATCH, type RenderPool } from './render-pool.js';
 
 export {
   loyaltyContextPlaceholder,
@@ -443,7 +443,8 @@ export class Messaging {
     let renders = 0;
     for (const e of entries) {
       current.push(e);
-      if (e.kind === 'render' && ++renders === POOL_CHUNK) {
+      // a small first chunk: its rows are written while the threads render the rest
+      if (e.kind === 'render' && ++renders === (chunks.length ? POOL_CHUNK : POOL_FIRST_CHUNK)) {
         chunks.push(current);
         current = [];
         renders = 0;
@@ -517,7 +518,9 @@ export class Messaging {
     // Messages stored in the outbox: their message_sent events in this same transaction, published after commit.
     if (stored.length) {
       const events = await this.appendMessageEvents(tx, stored.map((r) => messageEvent({ ...r, live: true }, 'message_sent')));
-      await queueEventPublication(tx, newId(), events.map((ev) => ev.id), now);
+      const publication = newId();
+      await queueEventPublication(tx, publication, events.map((ev) => ev.id), now);
+      this.remember(publication, events);
     }
 
     const resultOf = (e: Entry): SendResult => {
@@ -698,10 +701,25 @@ export class Messaging {
   private async publishCommitted(): Promise<number> {
     let events: StoredEvent[] = [];
     await this.db.transaction().execute(async (tx) => {
-      events = await takeEventPublications(tx, PUBLICATIONS_PER_ROUND);
+      events = await takeEventPublications(tx, PUBLICATIONS_PER_ROUND, (id) => {
+        const mine = this.written.get(id);
+        this.written.delete(id);
+        return mine?.events;
+      });
       this.publish(events);
     });
     return events.length;
+  }
+
+  /** Events of the publications this process wrote, kept a minute so that publishing need not read them back. */
+  private written = new Map<string, { events: StoredEvent[]; at: number }>();
+  private remember(publication: string, events: StoredEvent[]): void {
+    const t = Date.now();
+    for (const [id, w] of this.written) {
+      if (t - w.at < 60_000) break;
+      this.written.delete(id); // its transaction rolled back, or another worker published it
+    }
+    this.written.set(publication, { events, at: t });
   }
 
   /** Appends events of messages in the caller's transaction (publish them with `publish` after commit). */

@@ -8,6 +8,8 @@ import type { RenderOutcome, RenderTask } from '../domain/messaging/render-task.
 export const POOL_MIN_BATCH = 32;
 /** Messages per task handed to a thread: small enough that both threads stay busy and writes can start early. */
 export const POOL_CHUNK = 50;
+/** The first chunk of a batch is smaller, so that writing starts early. */
+export const POOL_FIRST_CHUNK = 16;
 
 export interface RenderPoolOptions {
   threads: number;

@@ -177,20 +177,29 @@ export async function queueEventPublication(ex: Executor, id: string, eventIds: 
 
 /**
  * Takes committed publications (SKIP LOCKED: each once across workers) and answers their events; the rows go
- * with the caller's transaction, so a crash before it commits leaves them to be published again.
+ * with the caller's transaction, so a crash before it commits leaves them to be published again. `known`
+ * answers the events of publications this process wrote itself (read from the database otherwise).
  */
-export async function takeEventPublications(ex: Executor, limit: number): Promise<StoredEvent[]> {
-  const taken = await sql<{ event_ids: string[] }>`
+export async function takeEventPublications(ex: Executor, limit: number, known: (id: string) => StoredEvent[] | undefined): Promise<StoredEvent[]> {
+  const taken = await sql<{ id: string; event_ids: string[] }>`
     DELETE FROM message_event_outbox o USING (
       SELECT id FROM message_event_outbox ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
     ) t WHERE o.id = t.id
-    RETURNING o.event_ids`.execute(ex);
-  const ids = taken.rows.flatMap((r) => r.event_ids);
-  if (!ids.length) return [];
-  const rows = await sql<StoredEvent>`
-    SELECT id, profile_id, name, properties, occurred_at, received_at, event_id FROM events
-    WHERE id = ANY(${sql.val(ids)}::uuid[]) ORDER BY id`.execute(ex);
-  return rows.rows;
+    RETURNING o.id, o.event_ids`.execute(ex);
+  const out: StoredEvent[] = [];
+  const unknown: string[] = [];
+  for (const r of taken.rows) {
+    const events = known(r.id);
+    if (events) out.push(...events);
+    else unknown.push(...r.event_ids);
+  }
+  if (unknown.length) {
+    const rows = await sql<StoredEvent>`
+      SELECT id, profile_id, name, properties, occurred_at, received_at, event_id FROM events
+      WHERE id = ANY(${sql.val(unknown)}::uuid[]) ORDER BY id`.execute(ex);
+    out.push(...rows.rows);
+  }
+  return out;
 }
 
 /** The message a tracking link names, with what its events say about it. */
