@@ -305,7 +305,9 @@ export class Messaging {
    * (set-based reads), check the subscription, render (on the render threads when the batch is large and the
    * template's context is plain data), decide the send time (frequency cap, quiet hours), and write the
    * message rows (the transactional outbox), a chunk at a time while later chunks still render. Delivery
-   * happens after commit, in the delivery task.
+   * happens after commit, in the delivery task; a message for the built-in outbox that is due now is
+   * delivered by the write itself (stored as sent, its `message_sent` event in the same transaction,
+   * published to subscribers by the delivery task once the transaction has committed).
    */
   async sendMany(tx: Executor, reqs: SendRequest[]): Promise<SendResult[]> {
     const now = this.ctx.clock.now();
