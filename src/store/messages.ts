@@ -202,6 +202,11 @@ export async function takeEventPublications(ex: Executor, limit: number, known: 
   return out;
 }
 
+/** Publications not yet taken (benchmarks wait for none). */
+export async function pendingEventPublications(ex: Executor): Promise<number> {
+  return Number((await ex.selectFrom('message_event_outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+}
+
 /** The message a tracking link names, with what its events say about it. */
 export type TrackedMessage = Pick<MessageRow, 'id' | 'profile_id' | 'channel' | 'template_id' | 'scenario_id' | 'node_id' | 'instance_id' | 'campaign_id'>;
 
