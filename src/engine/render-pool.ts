@@ -50,7 +50,7 @@ export class RenderPool {
    * Whether the threads start and answer (checked once, with an empty task): a thread that cannot load its
    * module must not leave sends waiting, so they render on the calling thread instead.
    */
-  usable(timeoutMs = 15_000): Promise<boolean> {
+  usable(timeoutMs = 30_000): Promise<boolean> {
     this.started ??= new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       timer.unref?.();

@@ -68,8 +68,10 @@ describe('render threads that cannot start', () => {
 
 describeEachDatabase('sendBatch on render threads', (h) => {
   let pool: RenderPool;
-  beforeAll(() => {
+  beforeAll(async () => {
     pool = new RenderPool({ threads: 2, filename: worker, execArgv: ['--import', loader] });
+    // threads that load the TypeScript sources start slowly on a busy machine: wait for them here
+    expect(await pool.usable(120_000)).toBe(true);
     messaging(h().ctx).useRenderPool(pool);
   });
   afterAll(() => messaging(h().ctx).useRenderPool(null));
