@@ -89,6 +89,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       stopped = true;
       if (server) await server.close();
       await work.stop();
+      await messaging(ctx).close();
       segmentMembership(ctx).stop();
       await segmentMembership(ctx).idle();
       if (!opts.database) await database.close();

@@ -145,6 +145,9 @@ export interface MessagesTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   sent_at: Timestamp | null;
+  opened_at: Timestamp | null;
+  clicked_at: Timestamp | null;
+  clicks: Generated<number>;
 }
 
 export interface AppSettingsTable {
@@ -261,6 +264,14 @@ export interface DB {
   promo_codes: PromoCodesTable;
   promo_code_holders: PromoCodeHoldersTable;
   promo_code_events: PromoCodeEventsTable;
+  message_event_outbox: MessageEventOutboxTable;
+}
+
+/** Events of messages written in a sender's transaction, waiting to be published on the bus. */
+export interface MessageEventOutboxTable {
+  id: string;
+  event_ids: string[];
+  created_at: Timestamp;
 }
 
 /* Promotions, partner products and checkouts (merged into DB below). */

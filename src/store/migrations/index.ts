@@ -5,6 +5,7 @@ import segments from './0005_segments.js';
 import promo from './0002_promo.js';
 import promotions from './0006_promotions.js';
 import segmentsOrdersRfm from './0009_segments_orders_rfm.js';
+import messagingTracking from './0011_messaging_tracking.js';
 
 /**
  * Every migration, in order. Each is plain SQL that runs unchanged on PGlite and on a PostgreSQL server.
@@ -18,4 +19,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0002_promo', sql: promo },
   { name: '0006_promotions', sql: promotions },
   { name: '0009_segments_orders_rfm', sql: segmentsOrdersRfm },
+  { name: '0011_messaging_tracking', sql: messagingTracking },
 ];
