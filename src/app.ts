@@ -14,6 +14,8 @@ import { promoExpiryTask } from './engine/tasks/promo-expiry.js';
 import { registerPromoContext } from './engine/promo-context.js';
 import { registerLoyaltyContext } from './engine/loyalty-context.js';
 import { registerMarketCatalogue } from './engine/catalogue-context.js';
+import { registerRfmContext } from './engine/rfm-context.js';
+import { rfmRefreshTask } from './engine/tasks/rfm.js';
 import { WorkLoop } from './engine/work-loop.js';
 import { campaignDeliveryTask } from './engine/campaigns/delivery.js';
 import { campaignScheduleTask } from './engine/campaigns/scheduler.js';
@@ -59,12 +61,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
   await messaging(ctx).key();
   await segmentMembership(ctx).start();
   work.add(segmentMembership(ctx).refreshTask());
+  work.add(rfmRefreshTask(ctx));
   work.add(promoExpiryTask(ctx.db));
   work.add(campaignScheduleTask(ctx));
   work.add(campaignDeliveryTask(ctx));
   registerPromoContext();
   registerLoyaltyContext();
   registerMarketCatalogue();
+  registerRfmContext();
 
   let server: Api | null = null;
   let createdToken: string | null = null;
@@ -89,6 +93,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       stopped = true;
       if (server) await server.close();
       await work.stop();
+      await messaging(ctx).close();
       segmentMembership(ctx).stop();
       await segmentMembership(ctx).idle();
       if (!opts.database) await database.close();

@@ -21,6 +21,7 @@ import { messageRoutes } from './routes/messages.js';
 import { hookRoutes } from './routes/hooks.js';
 import { settingsRoutes } from './routes/settings.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
+import { trackingRoutes } from './routes/tracking.js';
 import { registerStatic } from './static.js';
 import { segmentRoutes } from './routes/segments.js';
 import { promoRoutes } from './routes/promo.js';
@@ -100,6 +101,7 @@ export async function buildServer(ctx: AppContext): Promise<Api> {
 
   await app.register(async (scope) => healthRoutes(scope, ctx));
   await app.register(async (scope) => unsubscribeRoutes(scope, ctx));
+  await app.register(async (scope) => trackingRoutes(scope, ctx));
   await registerStatic(app);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(

@@ -1,21 +1,25 @@
 import { sql } from 'kysely';
 import { segmentMembership } from '../engine/segments.js';
+import { refreshRfm } from '../engine/tasks/rfm.js';
 import { benchApp, BENCH_TOKEN, percentile, type Bench } from './harness.js';
 
 const PROFILES = 1_000_000;
 const EVENTS = 10_000_000;
+const ORDERS = 1_000_000;
 const CHUNK = 1_000_000;
 const EVENT_NAMES = ['site_visit', 'site_visit', 'cart_updated', 'purchase', 'email_open'];
 
 /**
- * Segment count over 1M profiles and 10M events (× `--scale`), generated set-based with generate_series:
- * a 4-condition segment (field + event count within + subscription + a numeric field), counted through
- * the API; and the rate of single-profile re-evaluations (the narrow query event-driven membership runs).
+ * Segment count over 1M profiles, 10M events and 1M orders (× `--scale`), generated set-based with
+ * generate_series: a 4-condition segment (field + event count within + orders total spent + subscription),
+ * counted through the API; the RFM refresh over the orders and a count that reads RFM scores; and the rate
+ * of single-profile re-evaluations (the narrow load event-driven membership runs).
  */
 export const segmentsBench: Bench = async (b) => {
   const scale = b.scale ?? 1;
   const profiles = Math.max(1000, Math.round(PROFILES * scale));
   const events = Math.max(10_000, Math.round(EVENTS * scale));
+  const orders = Math.max(1000, Math.round(ORDERS * scale));
   const { app, url, close } = await benchApp(b.db);
   const db = app.ctx.db;
   const log = (msg: string) => process.stderr.write(`[segments] ${msg}\n`);
@@ -54,9 +58,34 @@ export const segmentsBench: Bench = async (b) => {
     await sql`CREATE INDEX events_name_time_profile ON events (name, occurred_at) INCLUDE (profile_id)`.execute(db);
     b.report('generate_events', inserted, 's');
     b.report('build_event_indexes', (performance.now() - t) / 1000, 's');
+
+    // orders over the last two years: 5% canceled, 4% partly refunded; bulk-loaded, then indexed
+    t = performance.now();
+    await sql`DROP INDEX market_orders_profile, market_orders_program_time, market_orders_time_segments, market_orders_profile_totals`.execute(db);
+    for (let from = 1; from <= orders; from += CHUNK) {
+      const to = Math.min(orders, from + CHUNK - 1);
+      await sql`
+        INSERT INTO market_orders (id, profile_id, status, currency, subtotal, total, refunded_total, created_at, updated_at)
+        SELECT 'o-' || g, md5('p' || (1 + (hashtext('o' || g) & 2147483647) % ${profiles}))::uuid,
+          CASE WHEN g % 20 = 0 THEN 'canceled' WHEN g % 25 = 0 THEN 'part_refunded' ELSE 'paid' END, 'EUR',
+          amount, amount, CASE WHEN g % 25 = 0 THEN amount / 4 ELSE 0 END,
+          ${now}::timestamptz - make_interval(secs => ((hashtext('ot' || g) & 2147483647) % (730 * 86400))), ${now}
+        FROM (SELECT g, 500 + (hashtext('om' || g) & 2147483647) % 20000 AS amount FROM generate_series(${from}::bigint, ${to}::bigint) AS g) s`.execute(db);
+      log(`${to} orders`);
+    }
+    const ordersInserted = (performance.now() - t) / 1000;
+    t = performance.now();
+    await sql`CREATE INDEX market_orders_profile ON market_orders (profile_id, created_at DESC, id DESC)`.execute(db);
+    await sql`CREATE INDEX market_orders_program_time ON market_orders (program_id, created_at)`.execute(db);
+    await sql`CREATE INDEX market_orders_time_segments ON market_orders (created_at) INCLUDE (profile_id, status, total, refunded_total)`.execute(db);
+    await sql`CREATE INDEX market_orders_profile_totals ON market_orders (profile_id, created_at) INCLUDE (status, total, refunded_total)`.execute(db);
+    b.report('generate_orders', ordersInserted, 's');
+    b.report('build_order_indexes', (performance.now() - t) / 1000, 's');
+
     t = performance.now();
     await sql`VACUUM ANALYZE profiles`.execute(db);
     await sql`VACUUM ANALYZE events`.execute(db);
+    await sql`VACUUM ANALYZE market_orders`.execute(db);
     b.report('vacuum_analyze', (performance.now() - t) / 1000, 's');
     log('data ready');
 
@@ -66,14 +95,14 @@ export const segmentsBench: Bench = async (b) => {
       method: 'POST',
       headers,
       body: JSON.stringify({
-        name: 'Berlin, 25+, subscribed, 2+ purchases in 30 days',
+        name: 'Berlin, 2+ purchases in 30 days, spent 150+, subscribed',
         type: 'dynamic',
         conditions: {
           all: [
             { field: 'fields.city', op: 'eq', value: 'Berlin' },
             { event: 'purchase', count: { gte: 2 }, within: 'P30D' },
+            { orders: { total_spent: { gte: 150 } } },
             { subscription: { channel: 'email', status: 'subscribed' } },
-            { field: 'fields.age', op: 'gte', value: 25 },
           ],
         },
       }),
@@ -95,6 +124,30 @@ export const segmentsBench: Bench = async (b) => {
     b.report('count_4_conditions_first', times[0] === undefined ? NaN : times[0], 'ms');
     b.report('count_4_conditions_median', percentile(times, 50), 'ms');
     b.report('count_4_conditions_max', times[times.length - 1], 'ms');
+
+    // RFM: scores over the last 365 days of orders, then a segment that reads them
+    t = performance.now();
+    const rfm = await refreshRfm(app.ctx, true);
+    b.report('rfm_refresh', (performance.now() - t) / 1000, 's');
+    b.report('rfm_scored', rfm?.scored ?? NaN, 'profiles');
+    await sql`VACUUM ANALYZE rfm_scores`.execute(db);
+    const champions = await fetch(`${url}/api/v1/segments`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Berlin champions', type: 'dynamic', conditions: { all: [{ rfm: { r: [5], f: [4, 5], m: [5] } }, { field: 'fields.city', op: 'eq', value: 'Berlin' }] } }),
+    });
+    if (champions.status !== 201) throw new Error(`create segment: ${champions.status} ${await champions.text()}`);
+    const champ = (await champions.json()) as { id: string };
+    const rfmTimes: number[] = [];
+    let rfmCount = 0;
+    for (let i = 0; i < 5; i++) {
+      t = performance.now();
+      rfmCount = ((await (await fetch(`${url}/api/v1/segments/${champ.id}/count`, { headers })).json()) as { count: number }).count;
+      rfmTimes.push(performance.now() - t);
+    }
+    rfmTimes.sort((a, c) => a - c);
+    b.report('segment_members_rfm', rfmCount, 'profiles');
+    b.report('count_rfm_and_field_median', percentile(rfmTimes, 50), 'ms');
 
     // single-profile re-evaluation: the narrow query + membership diff event-driven membership runs
     const sample = (await sql<{ id: string }>`SELECT md5('p' || (1 + (i * 7919) % ${profiles}))::uuid AS id FROM generate_series(1, 2000) AS i`.execute(db)).rows.map((r) => r.id);

@@ -6,6 +6,10 @@ export interface BusMessages {
   events: StoredEvent[];
   /** Ids of profiles created, changed or erased (after commit). Segment membership subscribes here. */
   profiles: string[];
+  /** Ids of profiles whose orders were written, changed status or were refunded (after commit). Segment membership subscribes here. */
+  orders: string[];
+  /** Ids of profiles whose loyalty membership or points changed without a ledger event, e.g. a join or a transaction rolled back (after commit). */
+  ledger: string[];
 }
 
 /** The in-process bus later engines subscribe to. Publishing never throws into the publisher. */

@@ -4,16 +4,13 @@ import { decryptSecret, secretKey } from '../channels/secrets.js';
 import { durationMs, parseDuration } from '../domain/duration.js';
 import {
   claimDueDeliveries,
-  enqueueHookDeliveries,
   flushHookIfFull,
   listHooks,
   markDelivered,
   markRetry,
   type HookDeliveryRow,
   type HookRow,
-  type NewHookDelivery,
 } from '../store/hooks.js';
-import { newId } from '../store/ids.js';
 import type { StoredEvent } from '../store/events.js';
 
 export const HOOK_DELIVERY_TASK = 'hook-delivery';
@@ -31,8 +28,9 @@ export interface HookTargetSettings {
 }
 
 /**
- * Action hooks of one process: new events from the bus become durable deliveries (one row per hook and
- * event), which the work loop sends in batches, at least once, with back-off.
+ * Action hooks of one process: every stored event becomes a durable delivery per hook that wants it (written
+ * by the database in the event's own transaction), which the work loop sends in batches, at least once,
+ * with back-off.
  */
 export class Hooks {
   private cache: { rows: HookRow[]; at: number } | null = null;
@@ -43,7 +41,7 @@ export class Hooks {
 
   start(): void {
     this.unsubscribe ??= this.ctx.bus.on('events', async (events) => {
-      await this.enqueue(events);
+      await this.onEvents(events);
     });
   }
 
@@ -59,39 +57,19 @@ export class Hooks {
     return rows;
   }
 
-  /** Queues a delivery for every active hook that subscribed to each event's name. */
-  async enqueue(events: StoredEvent[]): Promise<number> {
+  /**
+   * After events commit: the database has already queued their deliveries (a trigger on the events table, in
+   * the inserting transaction), so this only wakes the delivery task and makes a hook's batch due at once
+   * when it is full before its flush interval.
+   */
+  async onEvents(events: StoredEvent[]): Promise<number> {
     const hooks = await this.hooks();
-    if (!hooks.length) return 0;
+    const touched = hooks.filter((h) => events.some((e) => h.events.includes(e.name) || h.events.includes('*')));
+    if (!touched.length) return 0;
     const now = this.ctx.clock.now();
-    const rows: NewHookDelivery[] = [];
-    const touched = new Set<HookRow>();
-    for (const h of hooks) {
-      const wanted = new Set(h.events);
-      const flush = flushMs(h.target as HookTargetSettings);
-      for (const e of events) {
-        if (!wanted.has(e.name) && !wanted.has('*')) continue;
-        touched.add(h);
-        rows.push({
-          id: newId(),
-          hook_id: h.id,
-          event_id: e.id,
-          event_type: e.name,
-          event_date: new Date(e.occurred_at),
-          profile_id: e.profile_id,
-          event_data: e.properties ?? {},
-          due_at: new Date(now.getTime() + flush),
-        });
-      }
-    }
-    if (!rows.length) return 0;
-    const n = await this.ctx.db.transaction().execute(async (tx) => {
-      const n = await enqueueHookDeliveries(tx, rows, now);
-      for (const h of touched) if (flushMs(h.target as HookTargetSettings) > 0) await flushHookIfFull(tx, h.id, batchSize(h), now);
-      return n;
-    });
+    for (const h of touched) if (flushMs(h.target as HookTargetSettings) > 0) await flushHookIfFull(this.ctx.db, h.id, batchSize(h), now);
     await this.ctx.work.announce(HOOK_DELIVERY_TASK);
-    return n;
+    return touched.length;
   }
 
   private async targetFor(hook: HookRow): Promise<HookTarget> {

@@ -5,15 +5,14 @@ import { smtpAdapter, type SmtpConfig } from '../channels/smtp.js';
 import { telegramAdapter, type TelegramConfig } from '../channels/telegram.js';
 import type { ChannelAdapter, OutgoingMessage } from '../channels/types.js';
 import { durationMs, parseDuration } from '../domain/duration.js';
+import { renderForSend, tracks, type RenderOutcome, type RenderTask } from '../domain/messaging/render-task.js';
 import { decideSendTime, type FrequencyCap, type QuietHours } from '../domain/messaging/schedule.js';
+import type { TrackingSettings, TrackSpec } from '../domain/messaging/tracking.js';
 import { signUnsubscribeToken, verifyUnsubscribeToken } from '../domain/messaging/unsubscribe.js';
 import {
   compileTemplate,
-  emptyCatalogue,
-  LazyDrop,
   plainTextOf,
   renderTemplate,
-  type CatalogueReader,
   type CompiledTemplate,
   type Rendered,
   type TemplateChannel,
@@ -22,6 +21,7 @@ import {
 import { isUuid, parseProfileRef, type ProfileRefInput } from '../domain/profiles/ref.js';
 import { getChannel, getSetting, listChannels, type ChannelRow } from '../store/channels.js';
 import type { Db, Executor } from '../store/db.js';
+import { appendEvents, type NewEvent, type StoredEvent } from '../store/events.js';
 import { newId } from '../store/ids.js';
 import {
   claimDueMessages,
@@ -33,7 +33,9 @@ import {
   recentSends,
   recipientProfiles,
   recordOutcomes,
+  queueEventPublication,
   setSubscription,
+  takeEventPublications,
   type ClaimedMessage,
   type DeliveryOutcome,
   type MessageRow,
@@ -42,7 +44,26 @@ import {
 } from '../store/messages.js';
 import { findProfile } from '../store/profiles.js';
 import { getTemplates, type TemplateRow } from '../store/templates.js';
-import { ingestEvents, type EventInput } from './ingest.js';
+import {
+  catalogueFor,
+  needsAsync,
+  plainContexts,
+  rendersFromPlainData,
+  templateContext,
+  type ContextInput,
+  type SendOrigin,
+} from './message-context.js';
+import { createRenderPool, POOL_CHUNK, POOL_FIRST_CHUNK, POOL_MIN_BATCH, type RenderPool } from './render-pool.js';
+
+export {
+  loyaltyContextPlaceholder,
+  promoContextPlaceholder,
+  registerCatalogue,
+  registerContextProvider,
+  type ContextInput,
+  type ContextProvider,
+  type SendOrigin,
+} from './message-context.js';
 
 export const MESSAGE_DELIVERY_TASK = 'message-delivery';
 export const MESSAGING_SETTINGS_KEY = 'messaging';
@@ -51,28 +72,19 @@ export const MESSAGING_SETTINGS_KEY = 'messaging';
 export interface MessagingSettings {
   frequency_cap?: FrequencyCap | null;
   quiet_hours?: QuietHours | null;
-  /** Base URL of this installation as recipients reach it (unsubscribe links). */
+  /** Base URL of this installation as recipients reach it (unsubscribe and tracking links). */
   public_url?: string | null;
   /** Where the unsubscribe page redirects; without it a plain confirmation page is shown. */
   unsubscribe_landing_url?: string | null;
   retry?: { max_attempts?: number; backoff?: string } | null;
+  /** Open pixel and tracked links in HTML emails; each on unless set to false. */
+  tracking?: TrackingSettings | null;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_BACKOFF = 'PT30S';
 const MAX_BACKOFF_MS = 6 * 3_600_000;
 const LEASE_MS = 5 * 60_000;
-
-/** Where a send comes from: every message names its scenario, version, node and instance, or its campaign. */
-export interface SendOrigin {
-  scenario_id?: string;
-  scenario_version?: number;
-  node_id?: string;
-  instance_id?: string;
-  campaign_id?: string;
-  /** Makes the send idempotent: a second send with the same key writes nothing and answers the first message. */
-  dedupe_key?: string;
-}
 
 export interface SendRequest {
   /** A profile id, a profile reference, or a profile row already read in this transaction. */
@@ -106,74 +118,6 @@ export class SendError extends Error {
   }
 }
 
-/** What a context provider gets to build its part of the template context. */
-export interface ContextInput {
-  ctx: AppContext;
-  tx: Executor;
-  profile: RecipientProfile;
-  template: TemplateRow;
-  data: Record<string, unknown>;
-  messageId: string;
-  now: Date;
-  /** True for `POST /templates/{id}/render`: providers must not change anything (e.g. issue no code). */
-  preview: boolean;
-  /** Who is sending: a scenario step, a campaign, or neither (a direct API send). */
-  origin?: SendOrigin;
-}
-
-/** One top-level name in the template context (`profile`, `data`, `promo`, `loyalty`, …). Values may be promises or Drops. */
-export interface ContextProvider {
-  name: string;
-  /** True when the value may hold promises (e.g. a code issued on access): templates reading it render asynchronously. */
-  async?: boolean;
-  provide(input: ContextInput): unknown;
-}
-
-/**
- * Promo codes: `{{ promo.<pool or template name> }}` issues the profile's code through the promo module.
- * The promo module replaces this provider with `registerContextProvider({name: 'promo', …})`; until then
- * every `promo.*` renders empty.
- */
-export const promoContextPlaceholder: ContextProvider = { name: 'promo', async: true, provide: () => new LazyDrop(() => '') };
-
-/**
- * Loyalty: `{{ loyalty.balance }}`, `{{ loyalty.tier }}`, `{{ loyalty.programs.<id>.balance }}`. The loyalty
- * module replaces this provider; until then every `loyalty.*` renders empty.
- */
-export const loyaltyContextPlaceholder: ContextProvider = { name: 'loyalty', provide: () => ({}) };
-
-const builtInProviders: ContextProvider[] = [
-  {
-    name: 'profile',
-    provide: ({ profile }) => ({
-      id: profile.id,
-      email: profile.email,
-      phone: profile.phone,
-      external_id: profile.external_id,
-      fields: profile.fields ?? {},
-      subscriptions: profile.subscriptions ?? {},
-      created_at: new Date(profile.created_at).toISOString(),
-    }),
-  },
-  { name: 'data', provide: ({ data }) => data },
-  promoContextPlaceholder,
-  loyaltyContextPlaceholder,
-];
-
-const providers = new Map<string, ContextProvider>(builtInProviders.map((p) => [p.name, p]));
-
-/** Adds or replaces a template context provider (promo and loyalty modules call this at start-up). */
-export function registerContextProvider(p: ContextProvider): void {
-  providers.set(p.name, p);
-}
-
-type CatalogueFactory = (tx: Executor) => CatalogueReader;
-let catalogueFactory: CatalogueFactory = () => emptyCatalogue;
-/** The market module hands its catalogue here; until then the catalogue helpers list nothing. */
-export function registerCatalogue(factory: CatalogueFactory): void {
-  catalogueFactory = factory;
-}
-
 const ADDRESS: Record<string, (p: RecipientProfile) => string | null> = {
   email: (p) => p.email,
   sms: (p) => p.phone,
@@ -196,6 +140,24 @@ interface ResolvedChannel {
   provider: string;
 }
 
+/** One request of a batch on its way through `sendMany`. */
+type Entry = { kind: 'earlier'; result: SendResult } | { kind: 'same'; of: number } | { kind: 'row'; row: NewMessage } | RenderEntry;
+interface RenderEntry {
+  kind: 'render';
+  row: NewMessage;
+  profile: RecipientProfile;
+  template: TemplateRow;
+  compiled: CompiledTemplate;
+  unsubscribeUrl: string;
+  track?: TrackSpec;
+  input: ContextInput;
+}
+
+/** A template's version: parsed templates are cached per version, here and on the render threads. */
+function templateVersion(t: TemplateRow): string {
+  return `${t.id}:${new Date(t.updated_at).getTime()}`;
+}
+
 function fromRow(t: TemplateRow): CompiledTemplate {
   const c = compileTemplate({
     channel: t.channel as TemplateChannel,
@@ -214,6 +176,9 @@ function fromRow(t: TemplateRow): CompiledTemplate {
 }
 
 const CACHE_MS = 2_000;
+const OUTBOX_RESPONSE = { provider: 'outbox', stored: true };
+/** Publications (batches of committed events) taken per delivery round. */
+const PUBLICATIONS_PER_ROUND = 50;
 
 /** The messaging engine of one process: the send pipeline, delivery, unsubscribe. Get it with `messaging(ctx)`. */
 export class Messaging {
@@ -314,23 +279,20 @@ export class Messaging {
     return def && def.provider !== 'outbox' ? { type: def.type, channel_id: def.id, provider: def.provider } : { type: templateChannel, channel_id: null, provider: 'outbox' };
   }
 
-  /** The template context: the registered providers the template reads, plus `unsubscribe_url` and `message`. */
-  context(input: ContextInput, unsubscribeUrl: string, reads?: Set<string>): Record<string, unknown> {
-    const scope: Record<string, unknown> = {};
-    for (const p of providers.values()) if (!reads || reads.has(p.name)) scope[p.name] = p.provide(input);
-    scope.unsubscribe_url = unsubscribeUrl;
-    scope.message = { id: input.messageId };
-    return scope;
-  }
-
-  /** Renders a template for a profile without sending (the preview). */
+  /** Renders a template for a profile without sending (the preview): no tracking, nothing issued. */
   async preview(ex: Executor, template: TemplateRow, profile: RecipientProfile, data: Record<string, unknown>): Promise<Rendered> {
     const [key, s] = await Promise.all([this.key(), this.settings(ex)]);
     const messageId = newId();
     const now = this.ctx.clock.now();
     const compiled = this.compiledTemplate(template);
-    const scope = this.context({ ctx: this.ctx, tx: ex, profile, template, data, messageId, now, preview: true }, this.unsubscribeUrl(key, s, messageId), compiled.globals);
-    return renderTemplate(compiled, scope, catalogueFactory(ex), { sync: !needsAsync(compiled) });
+    const input: ContextInput = { ctx: this.ctx, tx: ex, profile, template, data, messageId, now, preview: true };
+    const unsubscribeUrl = this.unsubscribeUrl(key, s, messageId);
+    if (rendersFromPlainData(compiled)) {
+      const [scope] = await plainContexts([{ input, unsubscribeUrl, reads: compiled.globals }]);
+      return renderTemplate(compiled, scope, undefined, { sync: true });
+    }
+    const scope = templateContext(input, unsubscribeUrl, compiled.globals);
+    return renderTemplate(compiled, scope, catalogueFor(ex), { sync: !needsAsync(compiled) });
   }
 
   /** The one entry point: see `send` below. */
@@ -339,9 +301,13 @@ export class Messaging {
   }
 
   /**
-   * The send pipeline for a batch, in the caller's transaction: resolve profile, template and channel,
-   * check the subscription, decide the send time (frequency cap, quiet hours), render, and write the
-   * message rows (the transactional outbox). Delivery happens after commit, in the delivery task.
+   * The send pipeline for a batch, in the caller's transaction: resolve profiles, templates and channels
+   * (set-based reads), check the subscription, render (on the render threads when the batch is large and the
+   * template's context is plain data), decide the send time (frequency cap, quiet hours), and write the
+   * message rows (the transactional outbox), a chunk at a time while later chunks still render. Delivery
+   * happens after commit, in the delivery task; a message for the built-in outbox that is due now is
+   * delivered by the write itself (stored as sent, its `message_sent` event in the same transaction,
+   * published to subscribers by the delivery task once the transaction has committed).
    */
   async sendMany(tx: Executor, reqs: SendRequest[]): Promise<SendResult[]> {
     const now = this.ctx.clock.now();
@@ -388,9 +354,10 @@ export class Messaging {
       recent = await recentSends(tx, capped, new Date(now.getTime() - durationMs(cap.per)));
     }
 
-    const results: SendResult[] = [];
-    const rows: NewMessage[] = [];
+    // Each request becomes an earlier message (dedupe), a refused row, or a row to render.
+    const entries: Entry[] = [];
     const seenKeys = new Map<string, number>();
+    const tracking = this.trackingOf(settings);
     for (let i = 0; i < reqs.length; i++) {
       const req = reqs[i];
       const profile = loaded.get(ids[i] ?? '');
@@ -401,13 +368,14 @@ export class Messaging {
       const dedupeKey = req.origin?.dedupe_key;
       const prior = dedupeKey ? earlier.get(dedupeKey) : undefined;
       if (prior) {
-        results.push({ message_id: prior.id, status: prior.status === 'sent' ? 'queued' : (prior.status as SendResult['status']), reason: prior.reason, scheduled_at: new Date(prior.scheduled_at), duplicate: true });
+        entries.push({ kind: 'earlier', result: { message_id: prior.id, status: prior.status === 'sent' ? 'queued' : (prior.status as SendResult['status']), reason: prior.reason, scheduled_at: new Date(prior.scheduled_at), duplicate: true } });
         continue;
       }
       if (dedupeKey && seenKeys.has(dedupeKey)) {
-        results.push({ ...results[seenKeys.get(dedupeKey)!], duplicate: true });
+        entries.push({ kind: 'same', of: seenKeys.get(dedupeKey)! });
         continue;
       }
+      if (dedupeKey) seenKeys.set(dedupeKey, entries.length);
       const channel = await this.resolveChannel(tx, req.channel, template.channel);
       const messageId = newId();
       const origin = req.origin ?? {};
@@ -436,65 +404,186 @@ export class Messaging {
         instance_id: origin.instance_id ?? null,
         campaign_id: origin.campaign_id ?? null,
         created_at: now,
+        attempts: 0,
+        provider_response: null,
+        sent_at: null,
       };
       const refusal = this.refusal(channel.type, profile, template, req, base.to_address);
       if (refusal) {
-        rows.push({ ...base, status: refusal.status, reason: refusal.reason });
-      } else {
+        entries.push({ kind: 'row', row: { ...base, status: refusal.status, reason: refusal.reason } });
+        continue;
+      }
+      const compiled = this.compiledTemplate(template);
+      const unsubscribeUrl = this.unsubscribeUrl(key, settings, messageId);
+      const track: TrackSpec | undefined =
+        tracks(compiled) && (tracking.opens || tracking.clicks)
+          ? { base: this.publicUrl(settings), messageId, opens: tracking.opens, clicks: tracking.clicks, untracked: [`${this.publicUrl(settings)}/u/`] }
+          : undefined;
+      entries.push({
+        kind: 'render',
+        row: base,
+        profile,
+        template,
+        compiled,
+        unsubscribeUrl,
+        track,
+        input: { ctx: this.ctx, tx, profile, template, data: req.data ?? {}, messageId, now, preview: false, origin },
+      });
+    }
+
+    // Render in chunks; write each chunk (in order) as soon as it is rendered while later chunks render.
+    const toRender = entries.filter((e): e is RenderEntry => e.kind === 'render');
+    const plain = toRender.filter((e) => rendersFromPlainData(e.compiled));
+    const scopes = new Map<RenderEntry, Record<string, unknown>>();
+    if (plain.length) {
+      const made = await plainContexts(plain.map((e) => ({ input: e.input, unsubscribeUrl: e.unsubscribeUrl, reads: e.compiled.globals })));
+      plain.forEach((e, k) => scopes.set(e, made[k]));
+    }
+    const pool = plain.length >= POOL_MIN_BATCH ? await this.renderPool() : null;
+    const chunks: Entry[][] = [];
+    let current: Entry[] = [];
+    let renders = 0;
+    for (const e of entries) {
+      current.push(e);
+      // a small first chunk: its rows are written while the threads render the rest
+      if (e.kind === 'render' && ++renders === (chunks.length ? POOL_CHUNK : POOL_FIRST_CHUNK)) {
+        chunks.push(current);
+        current = [];
+        renders = 0;
+      }
+    }
+    if (current.length) chunks.push(current);
+    // Hand every poolable chunk to the threads at once; the rest render here when their turn comes.
+    const pooled = chunks.map((chunk) => {
+      const jobs = chunk.filter((e): e is RenderEntry => e.kind === 'render');
+      if (!pool || !jobs.length || !jobs.every((e) => scopes.has(e))) return null;
+      const task: RenderTask = { templates: {}, jobs: [], key };
+      for (const e of jobs) {
+        const version = templateVersion(e.template);
+        task.templates[version] ??= e.compiled.source;
+        task.jobs.push({ template: version, scope: scopes.get(e)!, track: e.track });
+      }
+      return pool.run(task);
+    });
+    // A failed task must not go unobserved while earlier chunks are still being written.
+    for (const p of pooled) p?.catch(() => undefined);
+
+    const lost: NewMessage[] = [];
+    const stored: NewMessage[] = [];
+    for (let c = 0; c < chunks.length; c++) {
+      const jobs = chunks[c].filter((e): e is RenderEntry => e.kind === 'render');
+      const outcomes: RenderOutcome[] = pooled[c] ? await pooled[c]! : await this.renderHere(jobs, scopes, key, tx);
+      jobs.forEach((e, k) => {
+        const o = outcomes[k];
+        if (!o.ok) {
+          e.row = { ...e.row, status: 'failed', reason: `render error: ${o.error}` };
+          return;
+        }
+        const r = o.rendered;
         const when = decideSendTime({
           now,
-          recent: recent.get(profile.id) ?? [],
-          transactional: template.transactional,
-          profileTimezone: profile.fields?.timezone as string | undefined,
+          recent: recent.get(e.profile.id) ?? [],
+          transactional: e.template.transactional,
+          profileTimezone: e.profile.fields?.timezone as string | undefined,
           frequencyCap: cap,
           quietHours: settings.quiet_hours ?? null,
         });
-        const unsubscribeUrl = this.unsubscribeUrl(key, settings, messageId);
-        try {
-          const compiled = this.compiledTemplate(template);
-          const scope = this.context({ ctx: this.ctx, tx, profile, template, data: req.data ?? {}, messageId, now, preview: false, origin }, unsubscribeUrl, compiled.globals);
-          // The text part of HTML is derived again when needed (delivery, listing): not stored twice.
-          const r = await renderTemplate(compiled, scope, catalogueFactory(tx), { sync: !needsAsync(compiled), deriveText: false });
-          const extra: Record<string, unknown> = { unsubscribe_url: unsubscribeUrl, format: template.format };
-          for (const k of ['from', 'preheader', 'title', 'url', 'parse_mode', 'sms'] as const) if (r[k] !== undefined && r[k] !== null) extra[k] = r[k];
-          if (!template.transactional) {
-            const list = recent.get(profile.id) ?? [];
-            list.push(when.at);
-            recent.set(profile.id, list);
-          }
-          rows.push({
-            ...base,
-            subject: r.subject,
-            body: r.body,
-            text_body: r.textDerived || r.text === r.body ? null : r.text,
-            extra,
-            due_at: when.at,
-            scheduled_at: when.at,
-            deferred_reason: when.reason,
-            reason: when.deferred ? `deferred until ${when.at.toISOString()}: ${when.reason}` : null,
-          });
-        } catch (err) {
-          rows.push({ ...base, status: 'failed', reason: `render error: ${(err as Error).message}` });
+        const extra: Record<string, unknown> = { unsubscribe_url: e.unsubscribeUrl, format: e.template.format };
+        for (const f of ['from', 'preheader', 'title', 'url', 'parse_mode', 'sms'] as const) if (r[f] !== undefined && r[f] !== null) extra[f] = r[f];
+        if (e.track) extra.tracking = { opens: e.track.opens, clicks: e.track.clicks };
+        if (!e.template.transactional) {
+          const list = recent.get(e.profile.id) ?? [];
+          list.push(when.at);
+          recent.set(e.profile.id, list);
         }
-      }
-      const row = rows[rows.length - 1];
-      if (dedupeKey) seenKeys.set(dedupeKey, results.length);
-      results.push({ message_id: row.id, status: row.status as SendResult['status'], reason: row.reason, scheduled_at: row.scheduled_at, duplicate: false });
+        // The outbox is a store: a message for it that is due now is delivered by this very write.
+        const stored = e.row.channel_id === null && !when.deferred && when.at.getTime() <= now.getTime();
+        e.row = {
+          ...e.row,
+          subject: r.subject,
+          body: r.body,
+          // The text part of HTML is derived again when needed (delivery, listing): not stored twice.
+          text_body: r.textDerived || r.text === r.body ? null : r.text,
+          extra,
+          due_at: stored ? null : when.at,
+          scheduled_at: when.at,
+          deferred_reason: when.reason,
+          reason: when.deferred ? `deferred until ${when.at.toISOString()}: ${when.reason}` : null,
+          ...(stored ? { status: 'sent', sent_at: now, attempts: 1, provider_response: OUTBOX_RESPONSE } : {}),
+        };
+      });
+      const rows = chunks[c].flatMap((e) => (e.kind === 'row' || e.kind === 'render' ? [e.row] : []));
+      const inserted = await insertMessages(tx, rows);
+      if (inserted.size !== rows.length) lost.push(...rows.filter((r) => !inserted.has(r.id)));
+      for (const r of rows) if (r.status === 'sent' && inserted.has(r.id)) stored.push(r);
+    }
+    // Messages stored in the outbox: their message_sent events in this same transaction, published after commit.
+    if (stored.length) {
+      const events = await this.appendMessageEvents(tx, stored.map((r) => messageEvent({ ...r, live: true }, 'message_sent')));
+      const publication = newId();
+      await queueEventPublication(tx, publication, events.map((ev) => ev.id), now);
+      this.remember(publication, events);
     }
 
-    const inserted = await insertMessages(tx, rows);
-    if (inserted.size !== rows.length) {
+    const resultOf = (e: Entry): SendResult => {
+      if (e.kind === 'earlier') return e.result;
+      if (e.kind === 'same') return { ...resultOf(entries[e.of]), duplicate: true };
+      // `queued`: accepted for delivery (an outbox message is delivered already: its row says `sent`).
+      return { message_id: e.row.id, status: e.row.status === 'sent' ? 'queued' : (e.row.status as SendResult['status']), reason: e.row.reason, scheduled_at: e.row.scheduled_at, duplicate: false };
+    };
+    const results = entries.map(resultOf);
+    if (lost.length) {
       // A concurrent send took a dedupe key between our check and our insert: answer with that message.
-      const lost = rows.filter((r) => !inserted.has(r.id));
       const winners = new Map((await messagesByDedupeKeys(tx, lost.map((r) => r.dedupe_key))).map((m) => [m.dedupe_key, m]));
+      const lostById = new Map(lost.map((r) => [r.id, r]));
       for (const res of results) {
-        const row = lost.find((r) => r.id === res.message_id);
+        const row = lostById.get(res.message_id);
         const w = row && winners.get(row.dedupe_key);
         if (w) Object.assign(res, { message_id: w.id, status: w.status === 'sent' ? 'queued' : w.status, reason: w.reason, scheduled_at: new Date(w.scheduled_at), duplicate: true });
       }
     }
-    if (rows.some((r) => r.status === 'queued')) this.wakeSoon();
+    if (stored.length || entries.some((e) => (e.kind === 'row' || e.kind === 'render') && e.row.status === 'queued')) this.wakeSoon();
     return results;
+  }
+
+  /** Renders jobs on this thread: plain-data ones synchronously, the others with their (async) providers. */
+  private async renderHere(jobs: RenderEntry[], scopes: Map<RenderEntry, Record<string, unknown>>, key: Buffer, tx: Executor): Promise<RenderOutcome[]> {
+    const out: RenderOutcome[] = [];
+    for (const e of jobs) {
+      try {
+        const plainScope = scopes.get(e);
+        const scope = plainScope ?? templateContext(e.input, e.unsubscribeUrl, e.compiled.globals);
+        const sync = plainScope !== undefined || !needsAsync(e.compiled);
+        out.push({ ok: true, rendered: await renderForSend(e.compiled, scope, { sync, key, track: e.track, catalogue: catalogueFor(tx) }) });
+      } catch (err) {
+        out.push({ ok: false, error: (err as Error).message });
+      }
+    }
+    return out;
+  }
+
+  private trackingOf(s: MessagingSettings): { opens: boolean; clicks: boolean } {
+    return { opens: s.tracking?.opens !== false, clicks: s.tracking?.clicks !== false };
+  }
+
+  private pool: RenderPool | null | undefined;
+  /** The render threads of this process (created on first use), or null to render here. */
+  private async renderPool(): Promise<RenderPool | null> {
+    if (this.pool === undefined) this.pool = createRenderPool();
+    const pool = this.pool;
+    if (pool && !(await pool.usable())) {
+      this.ctx.log.error('render threads do not start: messages render on the main thread');
+      if (this.pool === pool) this.pool = null;
+      void pool.close().catch(() => undefined);
+      return null;
+    }
+    return pool;
+  }
+
+  /** Uses these render threads instead of the default ones (or none). */
+  useRenderPool(pool: RenderPool | null): void {
+    void this.pool?.close();
+    this.pool = pool;
   }
 
   private refusal(
@@ -564,17 +653,24 @@ export class Messaging {
   }
 
   /**
-   * One round of delivery: claims due messages under a lease, stores outbox messages as sent in the same
-   * transaction, hands the rest to their channel (the message id is the dedupe key providers get), records
-   * `sent`, a retry with back-off, or `failed`, and emits `message_sent` / `message_failed`.
+   * One round of delivery: claims due messages under a lease; outbox messages are stored as sent by the claim
+   * itself, with their `message_sent` events in the same transaction. The rest go to their channel (the
+   * message id is the dedupe key providers get); each outcome (`sent`, a retry with back-off, or `failed`)
+   * is written together with its `message_sent` / `message_failed` event, in one transaction per round.
    */
   async deliverDue(limit: number, now: Date): Promise<number> {
     const s = await this.settings();
     const maxAttempts = s.retry?.max_attempts ?? DEFAULT_MAX_ATTEMPTS;
-    const claimed = await this.db.transaction().execute((tx) => claimDueMessages(tx, now, limit, new Date(now.getTime() + LEASE_MS)));
-    if (!claimed.length) return 0;
-    const outbox = claimed.filter((m) => m.status === 'sent');
+    const published = await this.publishCommitted();
+    const { claimed, stored } = await this.db.transaction().execute(async (tx) => {
+      const claimed = await claimDueMessages(tx, now, limit, new Date(now.getTime() + LEASE_MS));
+      const sent = claimed.filter((m) => m.status === 'sent' && m.live);
+      return { claimed, stored: await this.appendMessageEvents(tx, sent.map((m) => messageEvent(m, 'message_sent'))) };
+    });
+    this.publish(stored);
+    if (!claimed.length) return published;
     const external = await getMessages(this.db, claimed.filter((m) => m.status !== 'sent').map((m) => m.id));
+    if (!external.length) return claimed.length;
     const outcomes: DeliveryOutcome[] = [];
     await mapLimit(external, 16, async (m) => {
       const adapter = await this.adapterFor(m.channel_id!).catch(() => null);
@@ -588,30 +684,56 @@ export class Messaging {
         outcomes.push({ id: m.id, status: 'queued', reason: `attempt ${m.attempts} failed: ${r.reason}`, response: r.response, retryAt: new Date(this.ctx.clock.now().getTime() + this.backoffMs(s, m.attempts)) });
       else outcomes.push({ id: m.id, status: 'failed', reason: `${r.reason} (after ${m.attempts} attempt${m.attempts === 1 ? '' : 's'})`, response: r.response });
     });
-    const changed = new Set(await recordOutcomes(this.db, outcomes, this.ctx.clock.now()));
-    const events: EventInput[] = [];
-    const eventOf = (m: ClaimedMessage, name: string, reason?: string | null): EventInput => ({
-      profile: { id: m.profile_id },
-      name,
-      event_id: `${name}:${m.id}`,
-      properties: {
-        message_id: m.id,
-        channel: m.channel,
-        provider: m.provider,
-        template_id: m.template_id,
-        ...(m.scenario_id ? { scenario_id: m.scenario_id, scenario_version: m.scenario_version, node_id: m.node_id, instance_id: m.instance_id } : {}),
-        ...(m.campaign_id ? { campaign_id: m.campaign_id } : {}),
-        ...(reason ? { reason } : {}),
-      },
+    const byId = new Map(claimed.map((m) => [m.id, m]));
+    const recorded = await this.db.transaction().execute(async (tx) => {
+      const changed = new Set(await recordOutcomes(tx, outcomes, this.ctx.clock.now()));
+      const events = outcomes
+        .filter((o) => changed.has(o.id) && o.status !== 'queued' && byId.get(o.id)?.live)
+        .map((o) => messageEvent(byId.get(o.id)!, o.status === 'sent' ? 'message_sent' : 'message_failed', o.reason));
+      return this.appendMessageEvents(tx, events);
     });
-    for (const m of outbox) events.push(eventOf(m, 'message_sent'));
-    const byId = new Map(external.map((m) => [m.id, m]));
-    for (const o of outcomes) {
-      if (!changed.has(o.id) || o.status === 'queued') continue;
-      events.push(eventOf(byId.get(o.id)!, o.status === 'sent' ? 'message_sent' : 'message_failed', o.reason));
-    }
-    if (events.length) await ingestEvents(this.ctx, events);
+    this.publish(recorded);
     return claimed.length;
+  }
+
+  /**
+   * Publishes on the bus the events that senders wrote in their transactions (outbox messages), once those
+   * have committed: at least once (the publication goes only when the publishing transaction commits).
+   */
+  private async publishCommitted(): Promise<number> {
+    let events: StoredEvent[] = [];
+    await this.db.transaction().execute(async (tx) => {
+      events = await takeEventPublications(tx, PUBLICATIONS_PER_ROUND, (id) => {
+        const mine = this.written.get(id);
+        this.written.delete(id);
+        return mine?.events;
+      });
+      this.publish(events);
+    });
+    return events.length;
+  }
+
+  /** Events of the publications this process wrote, kept a minute so that publishing need not read them back. */
+  private written = new Map<string, { events: StoredEvent[]; at: number }>();
+  private remember(publication: string, events: StoredEvent[]): void {
+    const t = Date.now();
+    for (const [id, w] of this.written) {
+      if (t - w.at < 60_000) break;
+      this.written.delete(id); // its transaction rolled back, or another worker published it
+    }
+    this.written.set(publication, { events, at: t });
+  }
+
+  /** Appends events of messages in the caller's transaction (publish them with `publish` after commit). */
+  async appendMessageEvents(tx: Executor, events: Omit<NewEvent, 'occurred_at'>[]): Promise<StoredEvent[]> {
+    if (!events.length) return [];
+    const now = this.ctx.clock.now();
+    return (await appendEvents(tx, events.map((e) => ({ ...e, occurred_at: now })), now)).stored;
+  }
+
+  /** Tells this process's subscribers (segments, scenarios, hooks) about events that have committed. */
+  publish(events: StoredEvent[]): void {
+    if (events.length) this.ctx.bus.publish('events', events);
   }
 
   /** The public unsubscribe link: unsubscribes the message's channel, emits `unsubscribed` once. */
@@ -621,52 +743,77 @@ export class Messaging {
     const m = await getMessage(this.db, messageId);
     if (!m) return null;
     const now = this.ctx.clock.now();
-    const before = await this.db.transaction().execute((tx) => setSubscription(tx, m.profile_id, m.channel, 'unsubscribed', now));
-    if (before === undefined) return null;
-    await ingestEvents(this.ctx, [
-      {
-        profile: { id: m.profile_id },
-        name: 'unsubscribed',
-        event_id: `unsubscribed:${m.id}`,
-        properties: {
-          channel: m.channel,
-          message_id: m.id,
-          template_id: m.template_id,
-          source: 'unsubscribe_link',
-          previous_status: before,
-          ...(m.scenario_id ? { scenario_id: m.scenario_id, node_id: m.node_id } : {}),
-          ...(m.campaign_id ? { campaign_id: m.campaign_id } : {}),
+    const done = await this.db.transaction().execute(async (tx) => {
+      const before = await setSubscription(tx, m.profile_id, m.channel, 'unsubscribed', now);
+      if (before === undefined) return null;
+      const stored = await this.appendMessageEvents(tx, [
+        {
+          profile_id: m.profile_id,
+          name: 'unsubscribed',
+          event_id: `unsubscribed:${m.id}`,
+          properties: {
+            channel: m.channel,
+            message_id: m.id,
+            template_id: m.template_id,
+            source: 'unsubscribe_link',
+            previous_status: before,
+            ...(m.scenario_id ? { scenario_id: m.scenario_id, node_id: m.node_id } : {}),
+            ...(m.campaign_id ? { campaign_id: m.campaign_id } : {}),
+          },
         },
-      },
-    ]);
+      ]);
+      return { stored };
+    });
+    if (!done) return null;
+    this.publish(done.stored);
     return { channel: m.channel, profile_id: m.profile_id };
   }
 
   /**
    * A subscription change made through the API: stored, and when it unsubscribes, an `unsubscribed`
-   * event on the timeline exactly as the unsubscribe page records it.
+   * event on the timeline (in the same transaction) exactly as the unsubscribe page records it.
    */
   async changeSubscription(profileId: string, channel: string, status: string, source: string): Promise<{ previous: string | null } | null> {
     const now = this.ctx.clock.now();
-    const before = await this.db.transaction().execute((tx) => setSubscription(tx, profileId, channel, status, now));
-    if (before === undefined) return null;
-    if (status === 'unsubscribed' && before !== 'unsubscribed')
-      await ingestEvents(this.ctx, [{ profile: { id: profileId }, name: 'unsubscribed', properties: { channel, source, previous_status: before } }]);
-    return { previous: before };
+    const done = await this.db.transaction().execute(async (tx) => {
+      const before = await setSubscription(tx, profileId, channel, status, now);
+      if (before === undefined) return null;
+      const stored =
+        status === 'unsubscribed' && before !== 'unsubscribed'
+          ? await this.appendMessageEvents(tx, [{ profile_id: profileId, name: 'unsubscribed', event_id: null, properties: { channel, source, previous_status: before } }])
+          : [];
+      return { before, stored };
+    });
+    if (!done) return null;
+    this.publish(done.stored);
+    return { previous: done.before };
   }
 
   async close(): Promise<void> {
     const all = [...this.adapters.values()];
     this.adapters.clear();
-    await Promise.all(all.map((a) => a.adapter.close().catch(() => undefined)));
+    const pool = this.pool;
+    this.pool = undefined;
+    await Promise.all([...all.map((a) => a.adapter.close().catch(() => undefined)), pool?.close()]);
   }
 }
 
-/** Templates that read an async provider (or use the catalogue helpers) render asynchronously; the rest synchronously, which is faster. */
-function needsAsync(t: CompiledTemplate): boolean {
-  for (const p of providers.values()) if (p.async && t.globals.has(p.name)) return true;
-  const src = [t.source.compiled_body, t.source.subject, t.source.preheader, t.source.title, t.source.url].join(' ');
-  return /products_by_ids|products_in_category/.test(src);
+/** The event a delivery outcome records on the profile timeline: `message_sent` or `message_failed`. */
+function messageEvent(m: Omit<ClaimedMessage, 'attempts' | 'status'>, name: string, reason?: string | null): Omit<NewEvent, 'occurred_at'> {
+  return {
+    profile_id: m.profile_id,
+    name,
+    event_id: `${name}:${m.id}`,
+    properties: {
+      message_id: m.id,
+      channel: m.channel,
+      provider: m.provider,
+      template_id: m.template_id,
+      ...(m.scenario_id ? { scenario_id: m.scenario_id, scenario_version: m.scenario_version, node_id: m.node_id, instance_id: m.instance_id } : {}),
+      ...(m.campaign_id ? { campaign_id: m.campaign_id } : {}),
+      ...(reason ? { reason } : {}),
+    },
+  };
 }
 
 /** The plain-text part of a stored message: stored for text channels, derived from the HTML for email. */
@@ -717,6 +864,15 @@ export function messaging(ctx: AppContext): Messaging {
  */
 export function send(ctx: AppContext, tx: Executor, req: SendRequest): Promise<SendResult> {
   return messaging(ctx).send(tx, req);
+}
+
+/**
+ * Many sends in the caller's transaction, with the same rules per message as `send` (results in the order
+ * of the requests): set-based reads of profiles, templates, dedupe keys and recent sends, rendering on the
+ * render threads, the message rows written a chunk at a time. For broadcasts (campaigns).
+ */
+export function sendBatch(ctx: AppContext, tx: Executor, reqs: SendRequest[]): Promise<SendResult[]> {
+  return messaging(ctx).sendMany(tx, reqs);
 }
 
 export type { RecipientProfile };

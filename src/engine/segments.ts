@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { ConditionNode } from '../domain/conditions/tree.js';
-import { dependencyIndex } from '../domain/segments/index-of-dependencies.js';
-import { eventCondition, segmentLanguage, segmentReference, windowStart, type SegmentRef } from '../domain/segments/leaves.js';
+import { factsNeeded } from '../domain/segments/facts-needed.js';
+import { changesOfEvent, dependencyIndex, LEDGER_CHANGES, ORDER_CHANGES } from '../domain/segments/index-of-dependencies.js';
+import { segmentLanguage, type SegmentRef } from '../domain/segments/leaves.js';
 import type { Executor, Tx } from '../store/db.js';
 import {
   addMembers,
@@ -28,11 +29,14 @@ const CHANGED_CHANNEL = 'retenta_segments_changed';
 const CHUNK = 500;
 
 /**
- * Event-driven membership of dynamic segments. When events arrive, a profile changes or a static list
- * changes, only the profiles concerned are re-evaluated, and only against the segments whose conditions
- * can be affected (looked up in a dependency index: `event:<name>`, `profile`, `segment:<static id>`), in
- * one narrow query per chunk of profiles. Entries and exits are stored and recorded as the internal events
- * `segment_entered` / `segment_exited` with `{segment_id}`.
+ * Event-driven membership of dynamic segments. When events arrive, a profile changes (API, CSV import),
+ * its orders change (PUT /market/orders, status, refund, checkout's `order_finalized`), its loyalty ledger
+ * moves (ledger events, joins, transaction moves) or a static list changes, only the profiles concerned
+ * are re-evaluated, and only against the segments whose conditions can be affected (looked up in a
+ * dependency index: `event:<name>`, `profile`, `orders`, `loyalty`, `segment:<static id>`), in one narrow
+ * query per chunk of profiles. Entries and exits are stored and recorded as the internal events
+ * `segment_entered` / `segment_exited` with `{segment_id}`. RFM scores change only when the RFM refresh
+ * recomputes them; it re-syncs the segments that read them (`resyncDependents('rfm')`).
  */
 export class SegmentMembership {
   private index: Map<string, Set<string>> | null = null;
@@ -52,16 +56,20 @@ export class SegmentMembership {
           if (![...this.trees.values()].some((t) => t.type === 'dynamic')) return changes;
           for (const e of events) {
             if (!changes.has(e.profile_id)) changes.set(e.profile_id, new Set());
-            changes.get(e.profile_id)!.add(`event:${e.name}`);
+            for (const d of changesOfEvent(e.name)) changes.get(e.profile_id)!.add(d);
           }
           // a profile the events created is new to every segment (`{not: …}`, `count: {eq: 0}` may hold for it)
           for (const id of await profilesCreatedAt(this.ctx.db, [...changes.keys()], events[0].received_at)) changes.get(id)!.add('*');
           return changes;
         }),
       ),
+      this.ctx.bus.on('orders', (ids) => this.enqueue(async () => new Map(ids.map((id) => [id, new Set(ORDER_CHANGES)])))),
+      this.ctx.bus.on('ledger', (ids) => this.enqueue(async () => new Map(ids.map((id) => [id, new Set(LEDGER_CHANGES)])))),
       this.ctx.bus.on('profiles', (ids) =>
         this.enqueue(async () => {
           const changes = new Map(ids.map((id) => [id, new Set(['profile'])]));
+          await this.loadIndex();
+          if (![...this.trees.values()].some((t) => t.type === 'dynamic')) return new Map();
           // a profile never changed since it was created is new to every segment
           for (const id of await profilesCreatedAt(this.ctx.db, ids, null)) changes.get(id)!.add('*');
           // an erased profile leaves every segment it is in, whatever the segment looks at
@@ -147,17 +155,15 @@ export class SegmentMembership {
   async reevaluate(segmentIds: string[], profileIds: string[]): Promise<{ entered: MemberChange[]; exited: MemberChange[] }> {
     const now = this.ctx.clock.now();
     const sorted = [...new Set(profileIds)].sort();
-    const index = await this.loadIndex();
+    await this.loadIndex();
     const trees = this.trees;
     segmentIds = segmentIds.filter((id) => trees.get(id)?.type === 'dynamic' && trees.get(id)?.conditions);
     if (!segmentIds.length || !sorted.length) return { entered: [], exited: [] };
-    const wanted = new Set(segmentIds);
-    const names = [...index].filter(([dep, segs]) => dep.startsWith('event:') && [...segs].some((s) => wanted.has(s))).map(([dep]) => dep.slice(6));
-    const since = earliestEventNeeded(segmentIds, trees, now);
+    const needs = factsNeeded(segmentIds, trees, now);
     const lookup = (id: string) => trees.get(id);
     const isStatic = (id: string) => trees.get(id)?.type === 'static';
     const diff = async (ex: Executor) => {
-      const state = await loadEvaluationState(ex, sorted, names, isStatic, since);
+      const state = await loadEvaluationState(ex, sorted, needs, isStatic);
       const enter: MemberChange[] = [];
       const exit: MemberChange[] = [];
       for (const [p, { facts, memberships }] of state)
@@ -206,6 +212,26 @@ export class SegmentMembership {
     };
   }
 
+  /**
+   * Recomputes every dynamic segment that reads `dependency` (directly or through included segments) and
+   * records who entered and left: for data that changes in bulk, such as RFM scores after a refresh.
+   */
+  async resyncDependents(dependency: string): Promise<{ segments: number; entered: number; exited: number }> {
+    this.index = null;
+    const ids = [...((await this.loadIndex()).get(dependency) ?? [])].sort();
+    let entered = 0;
+    let exited = 0;
+    for (const id of ids) {
+      const seg = this.trees.get(id);
+      if (!seg?.conditions) continue;
+      const r = await this.ctx.db.transaction().execute((tx) => this.resync(tx, { id, type: 'dynamic', conditions: seg.conditions }, false));
+      await this.record(r.entered, r.exited);
+      entered += r.entered.length;
+      exited += r.exited.length;
+    }
+    return { segments: ids.length, entered, exited };
+  }
+
   /** The scheduled refresh of time-relative segments, on the shared work loop. */
   refreshTask(): WorkTask {
     return {
@@ -227,30 +253,6 @@ export class SegmentMembership {
       },
     };
   }
-}
-
-/**
- * The oldest event the segments' event conditions can look at: the earliest `within` window start, or
- * null when some event condition looks at all time.
- */
-function earliestEventNeeded(segmentIds: string[], trees: ReadonlyMap<string, SegmentRef>, now: Date): Date | null {
-  let earliest = now.getTime();
-  const seen = new Set<string>();
-  const visit = (id: string): boolean => {
-    if (seen.has(id)) return true;
-    seen.add(id);
-    const t = trees.get(id);
-    if (!t || t.type !== 'dynamic' || !t.conditions) return true;
-    for (const { leaf, kind } of segmentLanguage.leaves(t.conditions)) {
-      if (kind?.key === 'segment' && !visit(segmentReference(leaf))) return false;
-      if (kind?.key !== 'event') continue;
-      const c = eventCondition(leaf);
-      if (!c.within) return false;
-      earliest = Math.min(earliest, windowStart(c.within, now).getTime());
-    }
-    return true;
-  };
-  return segmentIds.every(visit) ? new Date(earliest) : null;
 }
 
 const engines = new WeakMap<AppContext, SegmentMembership>();

@@ -12,6 +12,8 @@ export interface ImportOptions {
   /** CSV header → target (`email`, `phone`, `external_id`, `subscriptions.<channel>`, `fields.<name>`); '' skips a column. */
   mapping?: Record<string, string>;
   delimiter?: string;
+  /** Told the ids of the profiles each committed batch created or changed (segment membership listens). */
+  onStored?: (profileIds: string[]) => void;
 }
 export interface ImportResult {
   created: number;
@@ -113,6 +115,7 @@ export async function importProfiles(
   source.on('error', (err) => parser.destroy(err));
   let batch: { row: number; input: ProfileInput }[] = [];
   let done = 0;
+  const stored = new Set<string>();
 
   const flush = async () => {
     if (!batch.length) return;
@@ -122,14 +125,18 @@ export async function importProfiles(
       const outcomes = await db.transaction().execute((tx) => upsertProfiles(tx, rows.map((r) => r.input), clock.now()));
       outcomes.forEach((o, i) => {
         if (o.kind === 'conflict') fail(rows[i].row, `the ${o.field} belongs to another profile`);
-        else if (o.kind === 'created') result.created++;
-        else result.updated++;
+        else {
+          stored.add(o.id);
+          if (o.kind === 'created') result.created++;
+          else result.updated++;
+        }
       });
     } catch {
       // A concurrent writer took a unique value in between: redo the batch row by row.
       for (const r of rows) {
         try {
-          const { created } = await db.transaction().execute((tx) => upsertProfile(tx, r.input, clock.now()));
+          const { profile, created } = await db.transaction().execute((tx) => upsertProfile(tx, r.input, clock.now()));
+          stored.add(profile.id);
           if (created) result.created++;
           else result.updated++;
         } catch (e) {
@@ -137,6 +144,8 @@ export async function importProfiles(
         }
       }
     }
+    if (stored.size) opts.onStored?.([...stored]);
+    stored.clear();
     done += rows.length;
     progress?.(done);
   };

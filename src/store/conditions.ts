@@ -13,9 +13,20 @@ import type { ConditionNode, LeafNode } from '../domain/conditions/tree.js';
 export type SqlBool = RawBuilder<boolean>;
 export type JsonExpr = RawBuilder<unknown>;
 
+/**
+ * Where a leaf sits in its tree. `narrowed`: an enclosing `all` holds a sibling that typically keeps few rows
+ * (see `SqlLeaf.narrows`), so the leaf is evaluated only for the rows that pass it; an aggregate leaf then
+ * does better per row (a correlated subquery on an index) than over every profile at once (a semi-join).
+ */
+export interface SqlPlacement {
+  narrowed: boolean;
+}
+
 export interface SqlLeaf<E> {
   key: string;
-  compile(leaf: LeafNode, env: E): SqlBool;
+  compile(leaf: LeafNode, env: E, placement: SqlPlacement): SqlBool;
+  /** True when the leaf typically keeps a small share of the profiles (an equality, a count of recent events). */
+  narrows?(leaf: LeafNode, env: E): boolean;
 }
 
 export class SqlCompiler<E> {
@@ -27,16 +38,33 @@ export class SqlCompiler<E> {
     this.leaves.set(leaf.key, leaf);
     return this;
   }
-  compile(tree: ConditionNode, env: E): SqlBool {
-    const node = tree as Record<string, unknown>;
-    if ('all' in node) return sql<boolean>`(${sql.join((node.all as ConditionNode[]).map((c) => this.compile(c, env)), sql` AND `)})`;
-    if ('any' in node) return sql<boolean>`(${sql.join((node.any as ConditionNode[]).map((c) => this.compile(c, env)), sql` OR `)})`;
-    if ('not' in node) return sql<boolean>`(NOT ${this.compile(node.not as ConditionNode, env)})`;
+  private leafOf(node: Record<string, unknown>): SqlLeaf<E> {
     for (const key of Object.keys(node)) {
       const leaf = this.leaves.get(key);
-      if (leaf) return leaf.compile(node, env);
+      if (leaf) return leaf;
     }
     throw new Error(`no SQL compiler for condition ${Object.keys(node).join(',')}`);
+  }
+  /** Does the tree typically keep a small share of the profiles? */
+  narrows(tree: ConditionNode, env: E): boolean {
+    const node = tree as Record<string, unknown>;
+    if ('all' in node) return (node.all as ConditionNode[]).some((c) => this.narrows(c, env));
+    if ('any' in node) return (node.any as ConditionNode[]).every((c) => this.narrows(c, env));
+    if ('not' in node) return false;
+    const leaf = this.leafOf(node);
+    return leaf.narrows?.(node, env) ?? false;
+  }
+  compile(tree: ConditionNode, env: E, placement: SqlPlacement = { narrowed: false }): SqlBool {
+    const node = tree as Record<string, unknown>;
+    if ('all' in node) {
+      const children = node.all as ConditionNode[];
+      const narrowing = placement.narrowed ? [] : children.map((c) => this.narrows(c, env));
+      const parts = children.map((c, i) => this.compile(c, env, { narrowed: placement.narrowed || narrowing.some((n, j) => n && j !== i) }));
+      return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
+    }
+    if ('any' in node) return sql<boolean>`(${sql.join((node.any as ConditionNode[]).map((c) => this.compile(c, env, placement)), sql` OR `)})`;
+    if ('not' in node) return sql<boolean>`(NOT ${this.compile(node.not as ConditionNode, env, placement)})`;
+    return this.leafOf(node).compile(node, env, placement);
   }
 }
 

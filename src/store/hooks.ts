@@ -47,37 +47,6 @@ export async function deleteHook(ex: Executor, id: string): Promise<boolean> {
   return Number(r.numDeletedRows) > 0;
 }
 
-export interface NewHookDelivery {
-  id: string;
-  hook_id: string;
-  event_id: string;
-  event_type: string;
-  event_date: Date;
-  profile_id: string;
-  event_data: Record<string, unknown>;
-  due_at: Date;
-}
-
-/** Queues deliveries in one statement; an event already queued for a hook is not queued again. */
-export async function enqueueHookDeliveries(ex: Executor, rows: NewHookDelivery[], now: Date): Promise<number> {
-  if (!rows.length) return 0;
-  const r = await sql`
-    INSERT INTO hook_deliveries (id, hook_id, event_id, event_type, event_date, profile_id, event_data, status, due_at, created_at)
-    SELECT id, hook_id, event_id, event_type, event_date, profile_id, event_data, 'pending', due_at, ${now}
-    FROM unnest(
-      ${sql.val(rows.map((d) => d.id))}::uuid[],
-      ${sql.val(rows.map((d) => d.hook_id))}::uuid[],
-      ${sql.val(rows.map((d) => d.event_id))}::uuid[],
-      ${sql.val(rows.map((d) => d.event_type))}::text[],
-      ${sql.val(rows.map((d) => d.event_date.toISOString()))}::timestamptz[],
-      ${sql.val(rows.map((d) => d.profile_id))}::uuid[],
-      ${sql.val(rows.map((d) => JSON.stringify(d.event_data)))}::jsonb[],
-      ${sql.val(rows.map((d) => d.due_at.toISOString()))}::timestamptz[]
-    ) AS t(id, hook_id, event_id, event_type, event_date, profile_id, event_data, due_at)
-    ON CONFLICT (hook_id, event_id) DO NOTHING`.execute(ex);
-  return Number(r.numAffectedRows ?? 0);
-}
-
 /** Makes a hook's pending deliveries due now (a full batch need not wait for the flush interval). */
 export async function flushHookIfFull(ex: Executor, hookId: string, batchSize: number, now: Date): Promise<void> {
   await sql`

@@ -212,6 +212,24 @@ export async function membershipsOfProfile(ex: Executor, profileId: string) {
     .execute();
 }
 
+/** The memberships of many profiles in one query, each profile's in joining order. */
+export async function membershipsOfProfiles(ex: Executor, profileIds: string[]) {
+  const out = new Map<string, Awaited<ReturnType<typeof membershipsOfProfile>>>();
+  if (!profileIds.length) return out;
+  const rows = await ex
+    .selectFrom('loyalty_members')
+    .select(['profile_id', 'program_id', 'balance', 'pending', 'tier'])
+    .where('profile_id', 'in', profileIds)
+    .orderBy('joined_at')
+    .execute();
+  for (const { profile_id, ...m } of rows) {
+    const list = out.get(profile_id) ?? [];
+    list.push(m);
+    out.set(profile_id, list);
+  }
+  return out;
+}
+
 export async function findMember(ex: Executor, programId: string, ref: string): Promise<Member | undefined> {
   const q = ex.selectFrom('loyalty_members as m').select(MEMBER_COLUMNS.map((c) => `m.${c}` as const)).where('m.program_id', '=', programId);
   if (isUuid(ref)) {

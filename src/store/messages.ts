@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './db.js';
+import type { StoredEvent } from './events.js';
 import type { TimelineEntry } from './timeline.js';
 
 export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'suppressed', 'skipped'] as const;
@@ -34,9 +35,14 @@ export interface MessageRow {
   created_at: Date;
   updated_at: Date;
   sent_at: Date | null;
+  /** First open (the pixel loaded, or a first click). */
+  opened_at: Date | null;
+  /** First click on a tracked link. */
+  clicked_at: Date | null;
+  clicks: number;
 }
 
-export type NewMessage = Omit<MessageRow, 'attempts' | 'provider_response' | 'updated_at' | 'sent_at'>;
+export type NewMessage = Omit<MessageRow, 'updated_at' | 'opened_at' | 'clicked_at' | 'clicks'>;
 
 const COLUMN_TYPES: [keyof NewMessage, string][] = [
   ['id', 'uuid'],
@@ -63,6 +69,9 @@ const COLUMN_TYPES: [keyof NewMessage, string][] = [
   ['instance_id', 'uuid'],
   ['campaign_id', 'text'],
   ['created_at', 'timestamptz'],
+  ['attempts', 'integer'],
+  ['provider_response', 'jsonb'],
+  ['sent_at', 'timestamptz'],
 ];
 
 function columnValue(v: unknown): unknown {
@@ -129,7 +138,10 @@ export async function lockProfiles(ex: Executor, profileIds: string[]): Promise<
 export type ClaimedMessage = Pick<
   MessageRow,
   'id' | 'profile_id' | 'channel' | 'channel_id' | 'provider' | 'template_id' | 'attempts' | 'status' | 'scenario_id' | 'scenario_version' | 'node_id' | 'instance_id' | 'campaign_id'
->;
+> & {
+  /** False when the profile has been erased since: its timeline gets no event. */
+  live: boolean;
+};
 
 /**
  * Claims due queued messages (FOR UPDATE SKIP LOCKED) in one statement. Outbox messages (no channel) are
@@ -152,8 +164,69 @@ export async function claimDueMessages(ex: Executor, now: Date, limit: number, l
     ) d
     WHERE m.id = d.id
     RETURNING m.id, m.profile_id, m.channel, m.channel_id, m.provider, m.template_id, m.attempts, m.status,
-      m.scenario_id, m.scenario_version, m.node_id, m.instance_id, m.campaign_id`.execute(ex);
+      m.scenario_id, m.scenario_version, m.node_id, m.instance_id, m.campaign_id,
+      EXISTS (SELECT 1 FROM profiles p WHERE p.id = m.profile_id AND p.erased_at IS NULL) AS live`.execute(ex);
   return r.rows;
+}
+
+/** Notes events written in the sender's transaction, to be published on the bus after it commits. */
+export async function queueEventPublication(ex: Executor, id: string, eventIds: string[], now: Date): Promise<void> {
+  if (!eventIds.length) return;
+  await sql`INSERT INTO message_event_outbox (id, event_ids, created_at) VALUES (${id}, ${sql.val(eventIds)}::uuid[], ${now})`.execute(ex);
+}
+
+/**
+ * Takes committed publications (SKIP LOCKED: each once across workers) and answers their events; the rows go
+ * with the caller's transaction, so a crash before it commits leaves them to be published again. `known`
+ * answers the events of publications this process wrote itself (read from the database otherwise).
+ */
+export async function takeEventPublications(ex: Executor, limit: number, known: (id: string) => StoredEvent[] | undefined): Promise<StoredEvent[]> {
+  const taken = await sql<{ id: string; event_ids: string[] }>`
+    DELETE FROM message_event_outbox o USING (
+      SELECT id FROM message_event_outbox ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
+    ) t WHERE o.id = t.id
+    RETURNING o.id, o.event_ids`.execute(ex);
+  const out: StoredEvent[] = [];
+  const unknown: string[] = [];
+  for (const r of taken.rows) {
+    const events = known(r.id);
+    if (events) out.push(...events);
+    else unknown.push(...r.event_ids);
+  }
+  if (unknown.length) {
+    const rows = await sql<StoredEvent>`
+      SELECT id, profile_id, name, properties, occurred_at, received_at, event_id FROM events
+      WHERE id = ANY(${sql.val(unknown)}::uuid[]) ORDER BY id`.execute(ex);
+    out.push(...rows.rows);
+  }
+  return out;
+}
+
+/** Publications not yet taken (benchmarks wait for none). */
+export async function pendingEventPublications(ex: Executor): Promise<number> {
+  return Number((await ex.selectFrom('message_event_outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+}
+
+/** The message a tracking link names, with what its events say about it. */
+export type TrackedMessage = Pick<MessageRow, 'id' | 'profile_id' | 'channel' | 'template_id' | 'scenario_id' | 'node_id' | 'instance_id' | 'campaign_id'>;
+
+/** Records an open: only the first one sets `opened_at`; answers the message when this was the first. */
+export async function recordOpen(ex: Executor, id: string, now: Date): Promise<TrackedMessage | undefined> {
+  const r = await sql<TrackedMessage>`
+    UPDATE messages SET opened_at = ${now}
+    WHERE id = ${id} AND opened_at IS NULL
+    RETURNING id, profile_id, channel, template_id, scenario_id, node_id, instance_id, campaign_id`.execute(ex);
+  return r.rows[0];
+}
+
+/** Records a click (every one counts; the first sets `clicked_at`, and `opened_at` when no open was seen). */
+export async function recordClick(ex: Executor, id: string, now: Date): Promise<(TrackedMessage & { first_open: boolean; clicks: number }) | undefined> {
+  const r = await sql<TrackedMessage & { first_open: boolean; clicks: number }>`
+    UPDATE messages m SET clicks = m.clicks + 1, clicked_at = COALESCE(m.clicked_at, ${now}), opened_at = COALESCE(m.opened_at, ${now})
+    FROM (SELECT id, opened_at IS NULL AS first_open FROM messages WHERE id = ${id} FOR UPDATE) b
+    WHERE m.id = b.id
+    RETURNING m.id, m.profile_id, m.channel, m.template_id, m.scenario_id, m.node_id, m.instance_id, m.campaign_id, m.clicks, b.first_open`.execute(ex);
+  return r.rows[0];
 }
 
 export async function getMessages(ex: Executor, ids: string[]): Promise<MessageRow[]> {
@@ -225,7 +298,7 @@ export async function countMessages(ex: Executor, status?: string): Promise<numb
 export async function messageTimeline(ex: Executor, profileId: string, before: TimelineEntry | null, limit: number): Promise<TimelineEntry[]> {
   let q = ex
     .selectFrom('messages')
-    .select(['id', 'channel', 'template_id', 'status', 'reason', 'deferred_reason', 'scheduled_at', 'subject', 'created_at', 'sent_at', 'scenario_id', 'node_id', 'campaign_id'])
+    .select(['id', 'channel', 'template_id', 'status', 'reason', 'deferred_reason', 'scheduled_at', 'subject', 'created_at', 'sent_at', 'opened_at', 'clicked_at', 'scenario_id', 'node_id', 'campaign_id'])
     .where('profile_id', '=', profileId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -249,6 +322,8 @@ export async function messageTimeline(ex: Executor, profileId: string, before: T
       deferred_reason: r.deferred_reason,
       scheduled_at: new Date(r.scheduled_at).toISOString(),
       sent_at: r.sent_at ? new Date(r.sent_at).toISOString() : null,
+      opened_at: r.opened_at ? new Date(r.opened_at).toISOString() : null,
+      clicked_at: r.clicked_at ? new Date(r.clicked_at).toISOString() : null,
       subject: r.subject,
       scenario_id: r.scenario_id,
       node_id: r.node_id,

@@ -145,6 +145,9 @@ export interface MessagesTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   sent_at: Timestamp | null;
+  opened_at: Timestamp | null;
+  clicked_at: Timestamp | null;
+  clicks: Generated<number>;
 }
 
 export interface AppSettingsTable {
@@ -261,9 +264,17 @@ export interface DB {
   promo_codes: PromoCodesTable;
   promo_code_holders: PromoCodeHoldersTable;
   promo_code_events: PromoCodeEventsTable;
+  message_event_outbox: MessageEventOutboxTable;
   campaigns: CampaignsTable;
   campaign_runs: CampaignRunsTable;
   campaign_recipients: CampaignRecipientsTable;
+}
+
+/** Events of messages written in a sender's transaction, waiting to be published on the bus. */
+export interface MessageEventOutboxTable {
+  id: string;
+  event_ids: string[];
+  created_at: Timestamp;
 }
 
 export interface CampaignsTable {
@@ -393,4 +404,28 @@ export interface DB {
   loyalty_promotion_versions: LoyaltyPromotionVersionsTable;
   loyalty_partner_products: LoyaltyPartnerProductsTable;
   market_checkouts: MarketCheckoutsTable;
+}
+
+/** Per-profile RFM quintiles over the last 365 days of orders (store/rfm.ts). */
+export interface RfmScoresTable {
+  profile_id: string;
+  r: number;
+  f: number;
+  m: number;
+  last_order_at: Timestamp;
+  orders: number;
+  monetary: number;
+}
+
+/** The RFM refresh schedule: one row. */
+export interface RfmRefreshTable {
+  id: number;
+  refreshed_at: Timestamp | null;
+  next_at: Timestamp;
+  scored: Generated<number>;
+}
+
+export interface DB {
+  rfm_scores: RfmScoresTable;
+  rfm_refresh: RfmRefreshTable;
 }

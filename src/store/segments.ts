@@ -3,6 +3,13 @@ import { resolveComparison } from '../domain/conditions/compare.js';
 import { countHolds, type CountBound } from '../domain/conditions/count.js';
 import { parseFieldLeaf } from '../domain/conditions/field.js';
 import type { ConditionNode, LeafNode } from '../domain/conditions/tree.js';
+import type { FactsNeeded } from '../domain/segments/facts-needed.js';
+import { loyaltyCondition } from '../domain/segments/loyalty-leaf.js';
+import { ordersCondition, ordersHold, UNCOUNTED_ORDER_STATUSES } from '../domain/segments/orders-leaf.js';
+import { RFM_DIMENSIONS, rfmCondition } from '../domain/segments/rfm-leaf.js';
+import type { LoyaltyFact } from '../domain/segments/loyalty-leaf.js';
+import type { OrderFact } from '../domain/segments/orders-leaf.js';
+import type { RfmFact } from '../domain/segments/rfm-leaf.js';
 import {
   eventCondition,
   profileFieldSources,
@@ -21,7 +28,8 @@ import type { Profile } from './profiles.js';
 /**
  * Segments in SQL: a condition tree becomes ONE parameterised query over `profiles p` (count, page of
  * profiles, or the truth of several segments for a few profiles at once). Each leaf kind has its compiler
- * here; `{orders}`, `{loyalty}` and `{rfm}` register theirs when those tables exist.
+ * here: profile fields, events, subscriptions, orders (`market_orders`), loyalty (`loyalty_members`), RFM
+ * scores (`rfm_scores`) and segment references.
  */
 export interface SegmentSqlEnv {
   now: Date;
@@ -53,22 +61,29 @@ function fieldValue(source: string, path: string[]): { value: JsonExpr; containm
 const HAVING_OPS = { eq: sql.raw('='), gt: sql.raw('>'), gte: sql.raw('>='), lt: sql.raw('<'), lte: sql.raw('<=') } as const;
 
 /**
- * Profiles whose number of matching rows satisfies the bound. A bound that zero satisfies (`eq 0`, `lte 2`)
- * is written as NOT IN the profiles that break it, because profiles without rows never appear in the
- * subquery; the subquery is a hash semi/anti-join over one index range.
+ * Profiles whose rows, grouped per profile, satisfy `having`. When a profile without rows satisfies it too
+ * (`count eq 0`, `total_spent lt 50`), it is written as NOT IN the profiles that break it, because profiles
+ * without rows never appear in the subquery; the subquery is a hash semi/anti-join over one index range.
+ * `rows` selects the profile id first.
  */
+export function aggregateCondition(rows: RawBuilder<unknown>, having: SqlBool, zeroHolds: boolean): SqlBool {
+  if (!zeroHolds) return sql<boolean>`(${P}.id IN (${rows} GROUP BY 1 HAVING ${having}))`;
+  return sql<boolean>`(${P}.id NOT IN (${rows} GROUP BY 1 HAVING NOT (${having})))`;
+}
+
+/** Profiles whose number of matching rows satisfies the bound (see `aggregateCondition`). */
 export function countCondition(rows: (select: RawBuilder<unknown>) => RawBuilder<unknown>, bound: CountBound): SqlBool {
   const zeroHolds = countHolds(bound, 0);
-  const op = HAVING_OPS[bound.op];
-  const n = bound.value;
-  if (!zeroHolds) {
-    const trivial = bound.op === 'gte' && n <= 1 || bound.op === 'gt' && n === 0;
-    const sub = trivial ? rows(sql``) : sql`${rows(sql``)} GROUP BY 1 HAVING count(*) ${op} ${n}`;
-    return sql<boolean>`(${P}.id IN (${sub}))`;
-  }
-  const sub = sql`${rows(sql``)} GROUP BY 1 HAVING NOT (count(*) ${op} ${n})`;
-  return sql<boolean>`(${P}.id NOT IN (${sub}))`;
+  const trivial = !zeroHolds && ((bound.op === 'gte' && bound.value <= 1) || (bound.op === 'gt' && bound.value === 0));
+  if (trivial) return sql<boolean>`(${P}.id IN (${rows(sql``)}))`;
+  return aggregateCondition(rows(sql``), sql<boolean>`count(*) ${HAVING_OPS[bound.op]} ${bound.value}`, zeroHolds);
 }
+
+/** Order windows longer than this aggregate enough orders that, next to a narrowing condition, per-profile evaluation wins. */
+const LONG_ORDER_WINDOW_MS = 60 * 86_400_000;
+
+const and = (parts: SqlBool[]) => sql.join(parts, sql` AND `);
+const within = (column: RawBuilder<unknown>, scope: string[] | null) => (scope ? [sql<boolean>`${column} = ANY(${scope}::uuid[])`] : []);
 
 export const segmentSql: SqlCompiler<SegmentSqlEnv> = new SqlCompiler<SegmentSqlEnv>([
   {
@@ -88,8 +103,54 @@ export const segmentSql: SqlCompiler<SegmentSqlEnv> = new SqlCompiler<SegmentSql
       const filters: SqlBool[] = [sql<boolean>`${e}.name = ${c.name}`];
       if (c.within) filters.push(sql<boolean>`${e}.occurred_at >= ${windowStart(c.within, env.now)}`);
       for (const w of c.where) filters.push(compileComparison(resolveComparison(w.comparison, env.now), jsonPath(sql.ref('e.properties'), w.path)));
-      if (env.scope) filters.push(sql<boolean>`${e}.profile_id = ANY(${env.scope}::uuid[])`);
-      return countCondition(() => sql`SELECT ${e}.profile_id FROM events ${e} WHERE ${sql.join(filters, sql` AND `)}`, c.count);
+      filters.push(...within(sql.ref('e.profile_id'), env.scope));
+      return countCondition(() => sql`SELECT ${e}.profile_id FROM events ${e} WHERE ${and(filters)}`, c.count);
+    },
+    // recent activity ("2 purchases in 30 days") is the typical narrow part of a segment
+    narrows: (leaf) => {
+      const c = eventCondition(leaf);
+      return c.within !== null && !countHolds(c.count, 0);
+    },
+  },
+  {
+    key: 'orders',
+    compile(leaf, env, placement) {
+      const c = ordersCondition(leaf);
+      const filters: SqlBool[] = [sql<boolean>`o.status <> ALL(${[...UNCOUNTED_ORDER_STATUSES]}::text[])`];
+      if (c.within) filters.push(sql<boolean>`o.created_at >= ${windowStart(c.within, env.now)}`);
+      filters.push(...within(sql.ref('o.profile_id'), env.scope));
+      const having: SqlBool[] = [];
+      if (c.totalSpent) having.push(sql<boolean>`coalesce(sum(o.total - o.refunded_total), 0) ${HAVING_OPS[c.totalSpent.op]} ${c.totalSpent.value}`);
+      if (c.count) having.push(sql<boolean>`count(*) ${HAVING_OPS[c.count.op]} ${c.count.value}`);
+      // Next to a narrowing condition, an aggregate over many orders (all time, or a long window) is cheaper
+      // per remaining profile, on its own orders; the aggregate without GROUP BY is one group even without
+      // rows, so bounds that zero satisfies hold for profiles without orders.
+      const longWindow = !c.within || env.now.getTime() - windowStart(c.within, env.now).getTime() > LONG_ORDER_WINDOW_MS;
+      if (placement.narrowed && longWindow)
+        return sql<boolean>`EXISTS (SELECT 1 FROM market_orders o WHERE o.profile_id = ${P}.id AND ${and(filters)} HAVING ${and(having)})`;
+      const rows = () => sql`SELECT o.profile_id FROM market_orders o WHERE ${and(filters)}`;
+      if (!c.totalSpent) return countCondition(rows, c.count!);
+      return aggregateCondition(rows(), sql<boolean>`(${and(having)})`, ordersHold(c, 0, 0));
+    },
+  },
+  {
+    key: 'loyalty',
+    compile(leaf, env) {
+      const c = loyaltyCondition(leaf);
+      const filters: SqlBool[] = [sql<boolean>`lm.program_id = ${c.programId}::uuid`, ...within(sql.ref('lm.profile_id'), env.scope)];
+      if (!c.member) return sql<boolean>`(${P}.id NOT IN (SELECT lm.profile_id FROM loyalty_members lm WHERE ${and(filters)}))`;
+      if (c.balance) filters.push(sql<boolean>`lm.balance ${HAVING_OPS[c.balance.op]} ${c.balance.value}`);
+      if (c.tiers) filters.push(sql<boolean>`lm.tier = ANY(${c.tiers}::text[])`);
+      return sql<boolean>`(${P}.id IN (SELECT lm.profile_id FROM loyalty_members lm WHERE ${and(filters)}))`;
+    },
+  },
+  {
+    key: 'rfm',
+    compile(leaf, env) {
+      const c = rfmCondition(leaf);
+      const filters: SqlBool[] = within(sql.ref('s.profile_id'), env.scope);
+      for (const d of RFM_DIMENSIONS) if (c[d]) filters.push(sql<boolean>`${sql.ref(`s.${d}`)} = ANY(${c[d]}::int[])`);
+      return sql<boolean>`(${P}.id IN (SELECT s.profile_id FROM rfm_scores s WHERE ${and(filters)}))`;
     },
   },
   {
@@ -104,13 +165,17 @@ export const segmentSql: SqlCompiler<SegmentSqlEnv> = new SqlCompiler<SegmentSql
   },
   {
     key: 'segment',
-    compile(leaf, env) {
+    compile(leaf, env, placement) {
       const id = segmentReference(leaf);
       const seg = env.segments.get(id);
       if (!seg) return sql<boolean>`false`;
-      if (seg.type === 'dynamic' && seg.conditions) return segmentSql.compile(seg.conditions, env);
-      const scope = env.scope ? sql` AND m.profile_id = ANY(${env.scope}::uuid[])` : sql``;
-      return sql<boolean>`(${P}.id IN (SELECT m.profile_id FROM segment_members m WHERE m.segment_id = ${id}${scope}))`;
+      if (seg.type === 'dynamic' && seg.conditions) return segmentSql.compile(seg.conditions, env, placement);
+      const filters = [sql<boolean>`m.segment_id = ${id}`, ...within(sql.ref('m.profile_id'), env.scope)];
+      return sql<boolean>`(${P}.id IN (SELECT m.profile_id FROM segment_members m WHERE ${and(filters)}))`;
+    },
+    narrows(leaf, env) {
+      const seg = env.segments.get(segmentReference(leaf));
+      return !seg || seg.type === 'static' || !seg.conditions || segmentSql.narrows(seg.conditions, env);
     },
   },
 ]);
@@ -266,24 +331,51 @@ export async function evaluateWithMembership(
   return out;
 }
 
+/** Orders, memberships and scores as the one-query loads return them (JSON built in SQL). */
+type OrderJson = { s: string; t: number; r: number; at: number };
+type LoyaltyJson = { p: string; b: number; t: string | null };
+const orderFacts = (rows: OrderJson[] | null): OrderFact[] =>
+  (rows ?? []).map((o) => ({ status: o.s, total: Number(o.t), refunded_total: Number(o.r), created_at: new Date(Number(o.at)) }));
+const loyaltyFacts = (rows: LoyaltyJson[] | null): LoyaltyFact[] => (rows ?? []).map((m) => ({ program_id: m.p, balance: Number(m.b), tier: m.t }));
+const rfmFact = (v: RfmFact | null): RfmFact | null => (v ? { r: Number(v.r), f: Number(v.f), m: Number(v.m) } : null);
+
+const ordersJson = (profileId: RawBuilder<unknown>, since: Date | null) => sql`(
+  SELECT jsonb_agg(jsonb_build_object('s', o.status, 't', o.total, 'r', o.refunded_total, 'at', floor(extract(epoch FROM o.created_at) * 1000)))
+  FROM market_orders o WHERE o.profile_id = ${profileId}${since ? sql` AND o.created_at >= ${since}` : sql``})`;
+const loyaltyJson = (profileId: RawBuilder<unknown>) => sql`(
+  SELECT jsonb_agg(jsonb_build_object('p', lm.program_id, 'b', lm.balance, 't', lm.tier)) FROM loyalty_members lm WHERE lm.profile_id = ${profileId})`;
+const rfmJson = (profileId: RawBuilder<unknown>) => sql`(SELECT jsonb_build_object('r', s.r, 'f', s.f, 'm', s.m) FROM rfm_scores s WHERE s.profile_id = ${profileId})`;
+
 /**
  * What the in-memory evaluator needs about a few profiles, in one query: the profile, its events of the
- * given names (since `since`, when every event condition has a window), and every segment it is stored
- * as a member of. `facts` is null for an erased or unknown
- * profile.
+ * names the segments ask about (since the oldest window), its orders, loyalty memberships and RFM scores
+ * when the segments read them, and every segment it is stored as a member of. `facts` is null for an
+ * erased or unknown profile.
  */
 export async function loadEvaluationState(
   ex: Executor,
   profileIds: string[],
-  eventNames: string[],
+  needs: FactsNeeded,
   isStatic: (segmentId: string) => boolean,
-  since: Date | null = null,
 ): Promise<Map<string, { facts: ProfileFacts | null; memberships: Set<string> }>> {
-  const from = since ? sql` AND e.occurred_at >= ${since}` : sql``;
-  const r = await sql<ProfileFacts['profile'] & { x: string; events: { n: string; p: Record<string, unknown>; t: number }[] | null; memberships: string[] }>`
+  const x = sql.ref('x.id');
+  const from = needs.eventsSince ? sql` AND e.occurred_at >= ${needs.eventsSince}` : sql``;
+  const r = await sql<
+    ProfileFacts['profile'] & {
+      x: string;
+      events: { n: string; p: Record<string, unknown>; t: number }[] | null;
+      orders: OrderJson[] | null;
+      loyalty: LoyaltyJson[] | null;
+      rfm: RfmFact | null;
+      memberships: string[];
+    }
+  >`
     SELECT x.id::text AS x, p.id, p.email, p.phone, p.external_id, p.fields, p.subscriptions, p.created_at, p.updated_at,
       (SELECT jsonb_agg(jsonb_build_object('n', e.name, 'p', e.properties, 't', floor(extract(epoch FROM e.occurred_at) * 1000)))
-         FROM events e WHERE e.profile_id = x.id AND e.name = ANY(${eventNames}::text[])${from}) AS events,
+         FROM events e WHERE e.profile_id = x.id AND e.name = ANY(${needs.eventNames}::text[])${from}) AS events,
+      ${needs.orders ? ordersJson(x, needs.ordersSince) : sql`NULL::jsonb`} AS orders,
+      ${needs.loyalty ? loyaltyJson(x) : sql`NULL::jsonb`} AS loyalty,
+      ${needs.rfm ? rfmJson(x) : sql`NULL::jsonb`} AS rfm,
       ARRAY(SELECT m.segment_id::text FROM segment_members m WHERE m.profile_id = x.id) AS memberships
     FROM unnest(${profileIds}::uuid[]) AS x(id) LEFT JOIN profiles p ON p.id = x.id AND p.erased_at IS NULL`.execute(ex);
   const out = new Map<string, { facts: ProfileFacts | null; memberships: Set<string> }>();
@@ -303,6 +395,9 @@ export async function loadEvaluationState(
           },
           events: (row.events ?? []).map((e) => ({ name: e.n, properties: e.p, occurred_at: new Date(Number(e.t)) })),
           staticSegments: new Set([...memberships].filter(isStatic)),
+          orders: orderFacts(row.orders),
+          loyalty: loyaltyFacts(row.loyalty),
+          rfm: rfmFact(row.rfm),
         }
       : null;
     out.set(row.x, { facts, memberships });
@@ -407,6 +502,14 @@ export async function loadFacts(ex: Executor, ids: string[] | null, eventNames?:
   const members = await sql<MemberChange>`
     SELECT m.segment_id, m.profile_id FROM segment_members m JOIN segments s ON s.id = m.segment_id WHERE s.type = 'static'${mScope}`.execute(ex);
   for (const m of members.rows) (out.get(m.profile_id)?.staticSegments as Set<string> | undefined)?.add(m.segment_id);
+  const pScope = ids ? sql` WHERE p.id = ANY(${ids}::uuid[])` : sql``;
+  const pid = sql.ref('p.id');
+  const commerce = await sql<{ id: string; orders: OrderJson[] | null; loyalty: LoyaltyJson[] | null; rfm: RfmFact | null }>`
+    SELECT p.id, ${ordersJson(pid, null)} AS orders, ${loyaltyJson(pid)} AS loyalty, ${rfmJson(pid)} AS rfm FROM profiles p${pScope}`.execute(ex);
+  for (const c of commerce.rows) {
+    const f = out.get(c.id);
+    if (f) Object.assign(f, { orders: orderFacts(c.orders), loyalty: loyaltyFacts(c.loyalty), rfm: rfmFact(c.rfm) });
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import type { VirtualClock } from '../../src/domain/clock.js';
 import { segmentMembership } from '../../src/engine/segments.js';
 import { describeEachDatabase, type Harness } from '../helpers/harness.js';
+import { segmentEvents, waitFor } from '../helpers/segments.js';
 
 const api = '/api/v1';
 
@@ -9,20 +10,6 @@ async function profile(h: Harness, body: Record<string, unknown>): Promise<strin
   const r = await h.post(`${api}/profiles`, body);
   expect([200, 201]).toContain(r.status);
   return r.body.id;
-}
-
-async function segmentEvents(h: Harness, profileId: string) {
-  const r = await h.get(`${api}/profiles/${profileId}/timeline?limit=1000`);
-  return (r.body.items as { title: string; data: { segment_id?: string } }[]).filter((e) => e.title.startsWith('segment_'));
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describeEachDatabase('segments API', (h) => {
@@ -83,10 +70,16 @@ describeEachDatabase('segments API', (h) => {
     expect(schemaBad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['colour', 'conditions', 'name', 'type']);
     expect((await h().post(`${api}/segments`, { name: 'no tree', type: 'dynamic' })).body.errors[0].path).toBe('conditions');
 
-    const orders = await h().post(`${api}/segments`, { name: 'buyers', type: 'dynamic', conditions: { all: [{ orders: { count: { gte: 2 } } }, { rfm: { r: [5] } }] } });
-    expect(orders.status).toBe(422);
-    expect(orders.body.type).toBe('/problems/condition-not-available');
-    expect(orders.body.errors.map((e: { path: string }) => e.path)).toEqual(['conditions.all.0', 'conditions.all.1']);
+    const orders = await h().post(`${api}/segments`, {
+      name: 'buyers',
+      type: 'dynamic',
+      conditions: { all: [{ orders: { count: { gte: 'two' }, within: 'P30' } }, { rfm: { r: [6] } }, { loyalty: { program_id: 'club', member: true } }] },
+    });
+    expect(orders.status).toBe(400);
+    expect(orders.body.errors.map((e: { path: string }) => e.path)).toEqual(['conditions.all.0.orders.count.gte', 'conditions.all.0.orders.within', 'conditions.all.1.rfm.r.0', 'conditions.all.2.loyalty.program_id']);
+    const noProgram = await h().post(`${api}/segments`, { name: 'members', type: 'dynamic', conditions: { loyalty: { program_id: '00000000-0000-7000-8000-0000000000e9', member: true } } });
+    expect(noProgram.status).toBe(422);
+    expect(noProgram.body.type).toBe('/problems/loyalty-program-not-found');
 
     const missing = await h().post(`${api}/segments`, { name: 'ref', type: 'dynamic', conditions: { segment: '00000000-0000-7000-8000-000000000000' } });
     expect(missing.status).toBe(422);

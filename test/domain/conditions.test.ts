@@ -69,10 +69,11 @@ describe('condition tree validation', () => {
     for (const e of v.errors) expect(e.message.length).toBeGreaterThan(5);
   });
 
-  it('reports orders, loyalty and rfm leaves as not available rather than ignoring them', () => {
-    const v = segmentLanguage.validate({ any: [{ orders: { count: { gte: 1 } } }, { loyalty: { program_id: 'x', member: true } }, { rfm: { r: [5] } }] });
-    expect(v.errors).toEqual([]);
-    expect(v.unavailable.map((u) => u.path)).toEqual(['conditions.any.0', 'conditions.any.1', 'conditions.any.2']);
+  it('reports leaves of kinds a language lists as unavailable rather than ignoring them', () => {
+    const language = new ConditionLanguage<SegmentEvalContext>([], { orders: 'orders conditions are not available here', rfm: 'rfm conditions are not available here' });
+    const v = language.validate({ any: [{ orders: { count: { gte: 1 } } }, { rfm: { r: [5] } }, { colour: 'red' }] });
+    expect(v.errors.map((e) => e.path)).toEqual(['conditions.any.2']);
+    expect(v.unavailable.map((u) => u.path)).toEqual(['conditions.any.0', 'conditions.any.1']);
     expect(v.unavailable[0].message).toMatch(/not available/);
   });
 

@@ -55,7 +55,48 @@ const subsArb = fc.record(
   { requiredKeys: [] },
 );
 
-export const dataArb = (profiles: number, maxEvents: number) =>
+/** Orders, amounts in minor units; `days_ago` below 0 is an order dated in the future. */
+export interface GenOrder {
+  profile: number;
+  status: string;
+  total: number;
+  refunded_total: number;
+  days_ago: number;
+  hour: number;
+}
+export interface GenMember {
+  profile: number;
+  program: number;
+  balance: number;
+  tier: string | null;
+}
+
+/** Loyalty programs the random trees name; the tests create them with these ids. */
+export const PROGRAM_IDS = ['00000000-0000-7000-8000-0000000000e1', '00000000-0000-7000-8000-0000000000e2'];
+export const TIERS = ['Silver', 'Gold', 'Platinum'];
+export const ORDER_STATUSES = ['new', 'paid', 'delivered', 'canceled', 'part_refunded', 'refunded'];
+
+export const orderArb = (profiles: number) =>
+  fc
+    .record({
+      profile: fc.integer({ min: 0, max: profiles - 1 }),
+      status: fc.constantFrom(...ORDER_STATUSES),
+      total: fc.oneof(fc.integer({ min: 0, max: 30_000 }), fc.constantFrom(0, 5000, 10_000)),
+      refunded: fc.integer({ min: 0, max: 100 }),
+      days_ago: fc.oneof(fc.integer({ min: -1, max: 400 }), fc.integer({ min: 0, max: 40 })),
+      hour: fc.integer({ min: 0, max: 23 }),
+    })
+    .map(({ refunded, ...o }): GenOrder => ({ ...o, refunded_total: o.status === 'part_refunded' || o.status === 'refunded' ? Math.floor((o.total * refunded) / 100) : 0 }));
+
+const memberArb = (profiles: number) =>
+  fc.record({
+    profile: fc.integer({ min: 0, max: profiles - 1 }),
+    program: fc.integer({ min: 0, max: PROGRAM_IDS.length - 1 }),
+    balance: fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.constantFrom(0, 500, 1000)),
+    tier: fc.option(fc.constantFrom(...TIERS), { nil: null }),
+  });
+
+export const dataArb = (profiles: number, maxEvents: number, maxOrders = 0, maxMembers = 0) =>
   fc
     .tuple(
       fc.array(
@@ -74,12 +115,16 @@ export const dataArb = (profiles: number, maxEvents: number) =>
           properties: fc.record({ amount: fc.oneof(fc.integer({ min: 0, max: 200 }), fc.constant('12')), category: fc.constantFrom('shoes', 'hats') }, { requiredKeys: [] }),
           days_ago: fc.integer({ min: -2, max: 90 }),
         }),
-        { maxLength: maxEvents },
+        { minLength: Math.floor(maxEvents / 2), maxLength: maxEvents, size: 'max' },
       ),
+      fc.array(orderArb(profiles), { minLength: Math.floor(maxOrders / 2), maxLength: maxOrders, size: 'max' }),
+      fc.uniqueArray(memberArb(profiles), { minLength: Math.floor(maxMembers / 3), maxLength: maxMembers, size: 'max', selector: (m) => `${m.profile}|${m.program}` }),
     )
-    .map(([ps, events]) => ({
+    .map(([ps, events, orders, members]) => ({
       profiles: ps.map((p, i): GenProfile => ({ ...p, email: p.email ? `${i}.${p.email}` : null, external_id: `p${i}` })),
       events: events as GenEvent[],
+      orders: orders as GenOrder[],
+      members: members as GenMember[],
     }));
 
 const rel = fc.oneof(
@@ -110,7 +155,7 @@ const whereArb = fc.record(
   { requiredKeys: [] },
 );
 
-const eventLeafArb = fc.record(
+export const eventLeafArb = fc.record(
   {
     event: fc.constantFrom(...EVENT_NAMES),
     where: whereArb,
@@ -133,13 +178,47 @@ const subscriptionLeafArb = fc.record({
   }),
 });
 
-export function treeArb(segmentIds: string[] = []): fc.Arbitrary<ConditionNode> {
-  const leaf: fc.Arbitrary<ConditionNode> = segmentIds.length
-    ? fc.oneof({ arbitrary: fieldLeafArb, weight: 5 }, { arbitrary: eventLeafArb, weight: 3 }, { arbitrary: subscriptionLeafArb, weight: 1 }, {
-        arbitrary: fc.constantFrom(...segmentIds).map((segment) => ({ segment })),
-        weight: 1,
-      })
-    : fc.oneof({ arbitrary: fieldLeafArb, weight: 5 }, { arbitrary: eventLeafArb, weight: 3 }, { arbitrary: subscriptionLeafArb, weight: 1 });
+const amountBound = fc.oneof(
+  fc.record({ gte: fc.integer({ min: 0, max: 400 }) }),
+  fc.record({ lt: fc.integer({ min: 0, max: 40_000 }).map((n) => n / 100) }),
+  fc.record({ eq: fc.constant(0) }),
+  fc.record({ lte: fc.integer({ min: 0, max: 300 }) }),
+  fc.record({ gt: fc.integer({ min: 0, max: 30_000 }).map((n) => n / 100) }),
+);
+const countBound = fc.oneof(
+  fc.record({ gte: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ eq: fc.integer({ min: 0, max: 2 }) }),
+  fc.record({ lte: fc.integer({ min: 0, max: 2 }) }),
+  fc.record({ gt: fc.integer({ min: 0, max: 2 }) }),
+);
+
+export const ordersLeafArb = fc.record({
+  orders: fc.record({ count: countBound, total_spent: amountBound, within: fc.constantFrom('P7D', 'P30D', 'P90D', 'P1Y') }, { requiredKeys: [] }),
+});
+
+export const loyaltyLeafArb = fc.record({
+  loyalty: fc.oneof(
+    fc.record({ program_id: fc.constantFrom(...PROGRAM_IDS), member: fc.boolean() }),
+    fc.record({ program_id: fc.constantFrom(...PROGRAM_IDS), balance: countBound.map((b) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v * 500]))) }),
+    fc.record({ program_id: fc.constantFrom(...PROGRAM_IDS), tier: fc.oneof(fc.constantFrom(...TIERS), fc.subarray(TIERS, { minLength: 1 })) }),
+    fc.record({ program_id: fc.constantFrom(...PROGRAM_IDS), member: fc.constant(true), balance: fc.record({ gte: fc.integer({ min: 0, max: 1500 }) }), tier: fc.constantFrom(...TIERS) }),
+  ),
+});
+
+const scores = fc.subarray([1, 2, 3, 4, 5], { minLength: 1, maxLength: 4 });
+export const rfmLeafArb = fc.record({ rfm: fc.record({ r: scores, f: scores, m: scores }, { requiredKeys: [] }) }).filter((l) => Object.keys(l.rfm).length > 0);
+
+/** Random trees; with `commerce`, also over orders, loyalty (programs of PROGRAM_IDS) and RFM. */
+export function treeArb(segmentIds: string[] = [], opts: { commerce?: boolean } = {}): fc.Arbitrary<ConditionNode> {
+  const leaves: fc.WeightedArbitrary<ConditionNode>[] = [
+    { arbitrary: fieldLeafArb, weight: 5 },
+    { arbitrary: eventLeafArb, weight: 3 },
+    { arbitrary: subscriptionLeafArb, weight: 1 },
+  ];
+  if (segmentIds.length) leaves.push({ arbitrary: fc.constantFrom(...segmentIds).map((segment) => ({ segment })), weight: 1 });
+  if (opts.commerce)
+    leaves.push({ arbitrary: ordersLeafArb, weight: 3 }, { arbitrary: loyaltyLeafArb, weight: 2 }, { arbitrary: rfmLeafArb, weight: 2 });
+  const leaf: fc.Arbitrary<ConditionNode> = fc.oneof(...leaves);
   const { tree } = fc.letrec<{ tree: ConditionNode }>((tie) => ({
     tree: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },

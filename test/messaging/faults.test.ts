@@ -1,15 +1,10 @@
 import { createServer } from 'node:net';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/domain/clock.js';
 import { messaging, send } from '../../src/engine/messaging.js';
-import type { Database } from '../../src/store/db.js';
 import { claimDueMessages } from '../../src/store/messages.js';
-import { requireServices, targets } from '../helpers/databases.js';
-import { ADMIN_TOKEN } from '../helpers/harness.js';
-import { recordingServer, until } from './helpers.js';
+import type { App } from '../../src/app.js';
+import { call, describeEachTarget, processOn, recordingServer, until } from './helpers.js';
 
 async function closedPort(): Promise<number> {
   const s = createServer();
@@ -19,28 +14,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** One Retenta process on a shared database; `role: 'api'` runs no work loop (deliveries only when drained). */
-async function processOn(database: Database, clock: VirtualClock, role: 'all' | 'api'): Promise<App> {
-  const config = loadConfig({}, { role, bootstrapToken: ADMIN_TOKEN, logLevel: 'silent', port: 0 });
-  return createApp({ config, clock, database, log: pino({ level: 'silent' }) });
-}
-
-async function call(app: App, method: string, url: string, body?: unknown) {
-  const res = await app.server!.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, payload: body ? JSON.stringify(body) : undefined });
-  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
-}
-
-for (const target of targets) {
-  if (!target.available && requireServices) {
-    describe(`delivery faults [${target.name}]`, () => {
-      it('needs its database server', () => {
-        throw new Error(`${target.reason}; RETENTA_TEST_REQUIRE_SERVICES=1 requires it`);
-      });
-    });
-    continue;
-  }
-  const suite = target.available ? describe : describe.skip;
-  suite(`delivery faults [${target.name}]`, () => {
+describeEachTarget('delivery faults', (target) => {
     let made: Awaited<ReturnType<typeof target.create>>;
     let gateway: Awaited<ReturnType<typeof recordingServer>>;
     const apps: App[] = [];
@@ -133,5 +107,4 @@ for (const target of targets) {
       const events = (await call(worker, 'GET', `/api/v1/profiles/${p}/timeline`)).body.items.filter((e: { title: string }) => e.title === 'message_sent');
       expect(events).toHaveLength(2);
     });
-  });
-}
+});

@@ -1,7 +1,43 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect } from 'vitest';
-import type { Harness } from '../helpers/harness.js';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { VirtualClock } from '../../src/domain/clock.js';
+import type { Database } from '../../src/store/db.js';
+import { requireServices, targets, type DbTarget } from '../helpers/databases.js';
+import { ADMIN_TOKEN, type Harness } from '../helpers/harness.js';
+
+/**
+ * A suite per database target for tests that run several processes on one database: skipped when the
+ * server is unreachable, failing under RETENTA_TEST_REQUIRE_SERVICES=1.
+ */
+export function describeEachTarget(title: string, body: (target: DbTarget) => void) {
+  for (const target of targets) {
+    if (!target.available && requireServices) {
+      describe(`${title} [${target.name}]`, () => {
+        it('needs its database server', () => {
+          throw new Error(`${target.reason}; RETENTA_TEST_REQUIRE_SERVICES=1 requires it`);
+        });
+      });
+      continue;
+    }
+    (target.available ? describe : describe.skip)(`${title} [${target.name}]`, () => body(target));
+  }
+}
+
+/** One Retenta process on a shared database; `role: 'api'` runs no work loop (deliveries only when drained). */
+export async function processOn(database: Database, clock: VirtualClock, role: 'all' | 'api'): Promise<App> {
+  const config = loadConfig({}, { role, bootstrapToken: ADMIN_TOKEN, logLevel: 'silent', port: 0 });
+  return createApp({ config, clock, database, log: pino({ level: 'silent' }) });
+}
+
+/** An API call to one of several processes. */
+export async function call(app: App, method: string, url: string, body?: unknown) {
+  const res = await app.server!.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, payload: body ? JSON.stringify(body) : undefined });
+  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+}
 
 export async function makeProfile(h: Harness, body: Record<string, unknown>): Promise<string> {
   const r = await h.post('/api/v1/profiles', body);

@@ -27,7 +27,9 @@ describeEachDatabase('send pipeline to the outbox', (h) => {
     expect(queued).toMatchObject({ status: expect.stringMatching(/queued|sent/), to: 'out@example.com', subject: 'Welcome Olga', provider: 'outbox', scenario_id: scenario, node_id: 'send1' });
     await drainMessages(h());
     const sent = await message(h(), r.message_id);
-    expect(sent).toMatchObject({ status: 'sent', body: '<p>Hi Olga, see you</p>', text: 'Hi Olga, see you', scenario_version: 2, instance_id: instance });
+    // HTML email carries the open pixel (tracking is on unless the settings turn it off); the text part does not
+    expect(sent).toMatchObject({ status: 'sent', text: 'Hi Olga, see you', scenario_version: 2, instance_id: instance });
+    expect(sent.body).toMatch(/^<p>Hi Olga, see you<\/p><img src="[^"]+\/t\/o\/[0-9a-f]{32}\.[\w-]{22}" width="1" height="1" alt=""[^>]*>$/);
     expect(sent.sent_at).toEqual(expect.any(String));
 
     const list = await h().get(`/api/v1/messages?scenario_id=${scenario}&status=sent`);

@@ -186,6 +186,7 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
         return { ...joined, stored: await appendLedgerEvents(tx, joined.events, now) };
       });
       publishLedgerEvents(ctx, r.stored);
+      if (r.created) ctx.bus.publish('ledger', [profile.id]);
       return reply.code(r.created ? 201 : 200).send(memberView(r.member, await expiringPoints(ctx.db, r.member.id, ctx.clock.now())));
     },
   );
@@ -313,6 +314,7 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
           .catch(refusal);
         if (!r) throw notFound('Transaction');
         publishLedgerEvents(ctx, r.stored);
+        ctx.bus.publish('ledger', [r.member.profile_id]);
         return transactionView(r.transaction, r.member);
       },
     );

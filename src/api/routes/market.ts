@@ -249,6 +249,7 @@ export function marketRoutes(app: FastifyInstance, ctx: AppContext) {
       if (!profile) throw notFound('Profile');
       const now = ctx.clock.now();
       const order = toOrder(id, profile.id, body, now);
+      let previousOwner: string | null = null;
       const created = await ctx.db.transaction().execute(async (tx) => {
         const existing = await getOrder(tx, id, true);
         if (!existing) {
@@ -257,8 +258,10 @@ export function marketRoutes(app: FastifyInstance, ctx: AppContext) {
         }
         if (await orderHasLedger(tx, id)) throw conflict('order-has-points', 'This order moved loyalty points; it cannot be replaced.');
         await replaceOrder(tx, { ...order, created_at: body.created_at ? order.created_at : existing.created_at }, now);
+        previousOwner = existing.profile_id;
         return false;
       });
+      ctx.bus.publish('orders', [...new Set([profile.id, previousOwner ?? profile.id])]);
       await ctx.work.announce('loyalty-tiers');
       return reply.code(created ? 201 : 200).send(orderView((await getOrder(ctx.db, id))!));
     },
@@ -312,6 +315,7 @@ export function marketRoutes(app: FastifyInstance, ctx: AppContext) {
       if (!r) throw notFound('Order');
       if (status === 'canceled')
         await ingestEvents(ctx, [{ profile: { id: r.order.profile_id }, name: 'order_canceled', properties: { order_id: id }, event_id: `order_canceled:${id}` }]);
+      ctx.bus.publish('orders', [r.order.profile_id]);
       await ctx.work.announce('loyalty-tiers');
       return orderView(r.order);
     },
@@ -332,6 +336,7 @@ export function marketRoutes(app: FastifyInstance, ctx: AppContext) {
         })
         .catch(orderRefusal);
       if (!r) throw notFound('Order');
+      ctx.bus.publish('orders', [r.order.profile_id]);
       await ctx.work.announce('loyalty-tiers');
       return orderView(r.order);
     },

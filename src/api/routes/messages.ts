@@ -37,6 +37,9 @@ export function messageView(m: MessageRow) {
     extra: m.extra,
     created_at: m.created_at,
     sent_at: m.sent_at,
+    opened_at: m.opened_at,
+    clicked_at: m.clicked_at,
+    clicks: m.clicks,
   };
 }
 

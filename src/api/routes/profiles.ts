@@ -177,6 +177,7 @@ export function profileRoutes(app: FastifyInstance, ctx: AppContext) {
         if (bad.length) throw badRequest(bad.map((message) => ({ path: 'query.mapping', message })));
         opts.mapping = parsed as Record<string, string>;
       }
+      opts.onStored = (ids) => ctx.bus.publish('profiles', ids);
       const source = await uploadedStream(req);
       if (!q.async) return importProfiles(ctx.db, ctx.clock, source, opts);
       // Asynchronous: keep the upload on disk, answer at once, import from the file.

@@ -10,9 +10,11 @@ import { parseProfileRef, type ProfileRef } from '../../domain/profiles/ref.js';
 import { findCycle } from '../../domain/segments/graph.js';
 import { isTimeRelative } from '../../domain/segments/index-of-dependencies.js';
 import { referencedSegments as directReferences, segmentLanguage } from '../../domain/segments/leaves.js';
+import { loyaltyPrograms } from '../../domain/segments/loyalty-leaf.js';
 import { startJob } from '../../engine/jobs.js';
 import { REFRESH_EVERY_MS, segmentMembership } from '../../engine/segments.js';
 import type { Executor, Tx } from '../../store/db.js';
+import { getProgram } from '../../store/loyalty.js';
 import {
   addMembers,
   countMatching,
@@ -49,6 +51,7 @@ import {
 } from '../schemas/segments.js';
 import { compileBody, fieldErrors } from '../validation.js';
 import { uploadedStream } from './profiles.js';
+import { rfmRoutes } from './rfm.js';
 
 const view = (s: SegmentRow) => ({
   id: s.id,
@@ -69,8 +72,8 @@ interface Definition {
 
 /**
  * Checks a tree for a segment: every malformed part (400), leaves not available here (422
- * condition-not-available), references to unknown segments (422 segment-not-found) and reference cycles
- * (422 segment-cycle).
+ * condition-not-available), references to unknown segments (422 segment-not-found) or loyalty programs
+ * (422 loyalty-program-not-found) and reference cycles (422 segment-cycle).
  */
 async function checkDefinition(ex: Executor, selfId: string | null, conditions: unknown): Promise<Definition> {
   const v = segmentLanguage.validate(conditions, 'conditions');
@@ -82,6 +85,15 @@ async function checkDefinition(ex: Executor, selfId: string | null, conditions: 
   const missing = refs.filter((r) => !graph.has(r));
   if (missing.length)
     throw unprocessable('segment-not-found', 'The conditions name segments that do not exist.', missing.map((id) => ({ path: 'conditions', message: `segment ${id} does not exist` })));
+  const programs = loyaltyPrograms(segmentLanguage.leaves(tree));
+  const unknownPrograms: string[] = [];
+  for (const id of programs) if (!(await getProgram(ex, id))) unknownPrograms.push(id);
+  if (unknownPrograms.length)
+    throw unprocessable(
+      'loyalty-program-not-found',
+      'The conditions name loyalty programs that do not exist.',
+      unknownPrograms.map((id) => ({ path: 'conditions', message: `loyalty program ${id} does not exist` })),
+    );
   const self = selfId ?? 'new';
   const refsOf = (id: string) => (id === self ? refs : (graph.get(id)?.refs ?? []));
   const cycle = findCycle(self, refsOf);
@@ -156,6 +168,8 @@ async function* csvRefs(source: Readable, column: string | undefined, delimiter:
 
 export function segmentRoutes(app: FastifyInstance, ctx: AppContext) {
   const tags = ['segments'];
+  // RFM scores are part of segmentation: their refresh and per-profile read live beside the segments
+  rfmRoutes(app, ctx);
   const membership = segmentMembership(ctx);
   const validateMembers = compileBody(MembersBody);
 

@@ -10,13 +10,13 @@ import { MessagingSettingsBody } from '../schemas/messaging.js';
 export function settingsRoutes(app: FastifyInstance, ctx: AppContext) {
   const tags = ['settings'];
 
-  app.get('/settings/messaging', { schema: { tags, summary: 'Frequency cap, quiet hours, unsubscribe and retry settings for every send' } }, async () => {
+  app.get('/settings/messaging', { schema: { tags, summary: 'Frequency cap, quiet hours, unsubscribe, retry and tracking settings for every send' } }, async () => {
     return (await getSetting<MessagingSettings>(ctx.db, MESSAGING_SETTINGS_KEY)) ?? {};
   });
 
   app.put(
     '/settings/messaging',
-    { schema: { tags, summary: 'Replace the messaging settings (frequency cap, quiet hours across all scenarios and campaigns)', body: MessagingSettingsBody } },
+    { schema: { tags, summary: 'Replace the messaging settings (frequency cap, quiet hours across all scenarios and campaigns; open and click tracking)', body: MessagingSettingsBody } },
     async (req) => {
       const b = req.body as MessagingSettings;
       const errors: FieldError[] = [];

@@ -127,6 +127,15 @@ export const MessagingSettingsBody = Type.Object(
     retry: Type.Optional(
       Type.Object({ max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })), backoff: Type.Optional(Duration) }, { additionalProperties: false }),
     ),
+    tracking: Type.Optional(
+      Type.Object(
+        {
+          opens: Type.Optional(Type.Boolean({ description: 'Open pixel in HTML emails (default true)' })),
+          clicks: Type.Optional(Type.Boolean({ description: 'Links of HTML emails rewritten to tracked redirects (default true; unsubscribe links never)' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'The whole messaging settings; a rule left out is off' },
 );
@@ -171,6 +180,8 @@ export const DeliveryListQuery = Type.Object({
 });
 
 export const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
+/** Click tokens carry the original address: longer than the others. */
+export const TrackingTokenParams = Type.Object({ token: Type.String({ maxLength: 12_000 }) });
 
 export const SubscriptionParams = Type.Object({ id: Uuid, channel: lit(['email', 'sms', 'push', 'telegram'] as const) });
 export const SubscriptionBody = Type.Object(

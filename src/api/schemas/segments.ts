@@ -6,7 +6,9 @@ export const Conditions = Type.Record(Type.String(), Type.Unknown(), {
     'A condition tree: {all|any: [...]}, {not: …}, {field: "fields.city"|"email"|"phone"|"external_id"|"created_at"|"updated_at", ' +
     'op: eq|neq|in|contains|gt|gte|lt|lte|exists|between, value, ignore_year?} (dates as "YYYY-MM-DD", {ago: "P30D"} or {in: "P3D"}), ' +
     '{event: name, where?: {property: value | {op: value}}, count?: {gte|gt|lte|lt|eq: n}, within?: "P30D"}, ' +
-    '{subscription: {channel, status}}, {segment: id}. {orders}, {loyalty} and {rfm} are answered 422 condition-not-available until those modules are installed.',
+    '{subscription: {channel, status}}, {orders: {count?, total_spent?: {gte|gt|lte|lt|eq: amount}, within?}} (orders not canceled nor fully refunded; money in major units, net of refunds), ' +
+    '{loyalty: {program_id, member: true|false} | {program_id, balance?: {gte: n}, tier?: name | [names]}}, ' +
+    '{rfm: {r?: [1..5], f?: [..], m?: [..]}} (quintiles over the last 365 days of orders, 5 = most recent / most orders / most spent), {segment: id}.',
   examples: [{ all: [{ field: 'fields.city', op: 'eq', value: 'Berlin' }, { event: 'purchase', count: { gte: 2 }, within: 'P30D' }] }],
 });
 
@@ -70,4 +72,21 @@ export const MembersResult = Type.Object({
     Type.Object({ index: Type.Optional(Type.Integer()), row: Type.Optional(Type.Integer()), message: Type.String() }),
     { description: 'Bad references by index (JSON) or line (CSV, header is line 1); the good ones are applied' },
   ),
+});
+
+export const RfmView = Type.Object({
+  profile_id: Uuid,
+  r: Type.Union([Type.Integer({ minimum: 1, maximum: 5 }), Type.Null()], { description: 'Recency quintile: 5 = ordered most recently' }),
+  f: Type.Union([Type.Integer({ minimum: 1, maximum: 5 }), Type.Null()], { description: 'Frequency quintile: 5 = most orders' }),
+  m: Type.Union([Type.Integer({ minimum: 1, maximum: 5 }), Type.Null()], { description: 'Monetary quintile: 5 = most spent' }),
+  last_order_at: Type.Union([DateTime, Type.Null()]),
+  orders: Type.Integer({ description: 'Counted orders in the last 365 days' }),
+  monetary: Type.Number({ description: 'Money they came to, net of refunds, major units' }),
+  refreshed_at: Type.Union([DateTime, Type.Null()], { description: 'When the scores were computed; null before the first refresh' }),
+}, { description: 'A profile without a counted order in the last 365 days has no score (r, f, m null)' });
+
+export const RfmStatusView = Type.Object({
+  refreshed_at: Type.Union([DateTime, Type.Null()]),
+  next_refresh_at: DateTime,
+  scored: Type.Integer({ description: 'Profiles with a score' }),
 });

@@ -55,3 +55,19 @@ export function isTimeRelative(id: string, graph: ReadonlyMap<string, GraphNode>
     .filter((d) => d.startsWith('segment:'))
     .some((d) => isTimeRelative(d.slice('segment:'.length), graph, seen));
 }
+
+/**
+ * What a change of each kind can affect, as dependency names. Built-in events also stand for the data they
+ * report: checkout's `order_finalized` wrote an order and moved points, a ledger event moved points or a
+ * tier. An order written, canceled or refunded may also reverse points, so it touches loyalty conditions.
+ */
+const EVENT_ALSO_CHANGES: Record<string, string[]> = {
+  order_finalized: ['orders', 'loyalty'],
+  order_canceled: ['orders', 'loyalty'],
+  points_accrued: ['loyalty'],
+  points_redeemed: ['loyalty'],
+  tier_changed: ['loyalty'],
+};
+export const changesOfEvent = (name: string): string[] => [`event:${name}`, ...(EVENT_ALSO_CHANGES[name] ?? [])];
+export const ORDER_CHANGES = ['orders', 'loyalty'];
+export const LEDGER_CHANGES = ['loyalty'];

@@ -3,9 +3,14 @@ import { countHolds, parseCountBound, type CountBound } from '../conditions/coun
 import { fieldLeaf, type FieldSource } from '../conditions/field.js';
 import { ConditionLanguage, isPlainObject, type ConditionNode, type Fault, type LeafKind, type LeafNode } from '../conditions/tree.js';
 import { parseWhere, whereMatches, type PropertyFilter } from '../conditions/where.js';
-import { addDuration, parseDuration } from '../duration.js';
 import { isUuid } from '../profiles/ref.js';
 import { CHANNELS, SUBSCRIPTION_STATUSES } from '../profiles/subscriptions.js';
+import { cached, faultsOf, parseWithin, windowStart } from './leaf-support.js';
+import { loyaltyKind, type LoyaltyFact } from './loyalty-leaf.js';
+import { ordersKind, type OrderFact } from './orders-leaf.js';
+import { rfmKind, type RfmFact } from './rfm-leaf.js';
+
+export { windowStart };
 
 /** What the in-memory evaluator knows about one profile. */
 export interface ProfileFacts {
@@ -23,6 +28,12 @@ export interface ProfileFacts {
   events: { name: string; properties: Record<string, unknown>; occurred_at: Date }[];
   /** Static segments the profile is a member of. */
   staticSegments: ReadonlySet<string>;
+  /** The profile's orders (needed by `{orders}` conditions; absent means none). */
+  orders?: OrderFact[];
+  /** The profile's loyalty memberships (needed by `{loyalty}`; absent means none). */
+  loyalty?: LoyaltyFact[];
+  /** The profile's stored RFM scores (needed by `{rfm}`; absent or null means no score). */
+  rfm?: RfmFact | null;
 }
 
 export interface SegmentRef {
@@ -83,17 +94,9 @@ export function parseEventLeaf(leaf: LeafNode): EventCondition | Fault[] {
     if (Array.isArray(c)) faults.push(...c);
     else count = c;
   }
-  let within: string | null = null;
-  if (leaf.within !== undefined) {
-    const d = typeof leaf.within === 'string' ? parseDuration(leaf.within) : null;
-    if (!d || d.negative) faults.push({ path: 'within', message: 'must be a positive ISO 8601 duration such as P30D' });
-    else within = leaf.within as string;
-  }
+  const within = parseWithin(leaf.within, 'within', faults);
   return faults.length ? faults : { name: leaf.event as string, where, count, within };
 }
-
-/** The earliest `occurred_at` a `within` window admits at `now`. */
-export const windowStart = (within: string, now: Date) => addDuration(now, { ...parseDuration(within)!, negative: true });
 
 export interface SubscriptionCondition {
   channel: string;
@@ -120,20 +123,6 @@ export function parseSegmentLeaf(leaf: LeafNode): string | Fault[] {
   if (typeof leaf.segment !== 'string' || !isUuid(leaf.segment)) faults.push({ path: 'segment', message: 'must be a segment id (UUID)' });
   return faults.length ? faults : (leaf.segment as string).toLowerCase();
 }
-
-/** Caches what a validated leaf parses to, so evaluation does not parse it for every profile. */
-function cached<T>(parse: (leaf: LeafNode) => T | Fault[]): (leaf: LeafNode) => T {
-  const memo = new WeakMap<LeafNode, T>();
-  return (leaf) => {
-    if (memo.has(leaf)) return memo.get(leaf)!;
-    const r = parse(leaf);
-    if (Array.isArray(r) && r.length && typeof r[0] === 'object' && r[0] !== null && 'message' in r[0])
-      throw new Error(`invalid condition: ${(r as Fault[]).map((f) => `${f.path} ${f.message}`).join('; ')}`);
-    memo.set(leaf, r as T);
-    return r as T;
-  };
-}
-const faultsOf = <T>(r: T | Fault[]) => (Array.isArray(r) && r.length && typeof r[0] === 'object' && 'message' in (r[0] as object) ? (r as Fault[]) : []);
 
 export const eventCondition = cached(parseEventLeaf);
 export const subscriptionCondition = cached(parseSubscriptionLeaf);
@@ -196,16 +185,12 @@ function segmentKind(language: () => ConditionLanguage<SegmentEvalContext>): Lea
   };
 }
 
-/** Leaf kinds whose data lives in modules this installation does not have yet. */
-export const UNAVAILABLE_LEAVES: Record<string, string> = {
-  orders: 'orders conditions are not available yet: this installation has no order data for segments',
-  loyalty: 'loyalty conditions are not available yet: this installation has no loyalty data for segments',
-  rfm: 'rfm conditions are not available yet: RFM scores need order data',
-};
+/** Leaf kinds whose data lives in modules this installation does not have (none: every kind of API.md is here). */
+export const UNAVAILABLE_LEAVES: Record<string, string> = {};
 
-/** The segment condition language: profile fields, events, subscriptions and segment references. */
+/** The segment condition language: profile fields, events, subscriptions, orders, loyalty, RFM and segment references. */
 export const segmentLanguage: ConditionLanguage<SegmentEvalContext> = new ConditionLanguage<SegmentEvalContext>(
-  [fieldLeaf(profileFieldSources, (ctx) => ctx.now), eventKind, subscriptionKind, segmentKind(() => segmentLanguage)],
+  [fieldLeaf(profileFieldSources, (ctx) => ctx.now), eventKind, subscriptionKind, ordersKind, loyaltyKind, rfmKind, segmentKind(() => segmentLanguage)],
   UNAVAILABLE_LEAVES,
 );
 

@@ -4,6 +4,8 @@ import messaging from './0004_messaging.js';
 import segments from './0005_segments.js';
 import promo from './0002_promo.js';
 import promotions from './0006_promotions.js';
+import segmentsOrdersRfm from './0009_segments_orders_rfm.js';
+import messagingTracking from './0011_messaging_tracking.js';
 import campaigns from './0008_campaigns.js';
 
 /**
@@ -17,5 +19,7 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0005_segments', sql: segments },
   { name: '0002_promo', sql: promo },
   { name: '0006_promotions', sql: promotions },
+  { name: '0009_segments_orders_rfm', sql: segmentsOrdersRfm },
+  { name: '0011_messaging_tracking', sql: messagingTracking },
   { name: '0008_campaigns', sql: campaigns },
 ];
