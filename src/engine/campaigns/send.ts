@@ -5,7 +5,7 @@ import type { Tx } from '../../store/db.js';
 import { recipientProfiles, type RecipientProfile } from '../../store/messages.js';
 import { getPoolByTemplateName } from '../../store/promo.js';
 import { getTemplates, type TemplateRow } from '../../store/templates.js';
-import { messaging, SendError, type SendRequest } from '../messaging.js';
+import { messaging, sendBatch, SendError, type SendRequest } from '../messaging.js';
 import { promo, PromoNotFound, PromoRefusal } from '../promo.js';
 
 /** One recipient of a campaign send: who, which variant, extra launch data and the key that makes it once-only. */
@@ -85,7 +85,7 @@ export async function sendCampaignBatch(ctx: AppContext, tx: Tx, c: CampaignRow,
     requestOf.push(i);
   }
 
-  const results = requests.length ? await svc.sendMany(tx, requests) : [];
+  const results = requests.length ? await sendBatch(ctx, tx, requests) : [];
   results.forEach((r, k) => {
     const i = requestOf[k];
     out[i] =
