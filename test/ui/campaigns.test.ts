@@ -37,6 +37,15 @@ run('campaigns and messages screens', () => {
     await form.getByLabel('Name', { exact: true }).fill('Spring sale');
     await form.getByLabel('Variant 1 template').selectOption({ label: 'spring_a (email)' });
     await form.getByTestId('audience-segments').getByLabel('Everyone with an email').check();
+    // A regular campaign needs a cron and a real time zone: each is refused under its own field.
+    await form.getByLabel('Kind').selectOption('regular');
+    await form.getByLabel('Cron').fill('every monday');
+    await form.getByLabel('Time zone').fill('Mars/Olympus');
+    await form.getByRole('button', { name: 'Create campaign' }).click();
+    await poll(() => fieldError(form, 'schedule.cron').textContent()).toContain('five fields');
+    await poll(() => fieldError(form, 'schedule.timezone').textContent()).toContain('time zone');
+    expect(await fieldError(form, 'template_id').count()).toBe(0);
+    await form.getByLabel('Kind').selectOption('broadcast');
     await form.getByLabel('Control group %').fill('80');
     await form.getByRole('button', { name: 'Create campaign' }).click();
     await poll(() => fieldError(form, 'control_percent').textContent()).toBeTruthy();

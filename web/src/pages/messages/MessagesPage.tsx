@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { Card, PageHeader } from '../../components/ui';
 import { MessagesTable } from './MessagesTable';
 
@@ -6,7 +7,8 @@ const STATUSES = ['', 'queued', 'sent', 'failed', 'suppressed', 'skipped'];
 
 /** Every message the platform sent or held back, newest first, with opens and clicks from tracking. */
 export default function MessagesPage() {
-  const [profile, setProfile] = useState('');
+  const [params] = useSearchParams();
+  const [profile, setProfile] = useState(params.get('profile') ?? '');
   const [status, setStatus] = useState('');
   const [channel, setChannel] = useState('');
   return (
