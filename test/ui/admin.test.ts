@@ -231,15 +231,16 @@ run('admin UI in headless Chromium', () => {
     expect((await call('GET', '/profiles?email=imported2@example.com')).body.fields).toEqual({ first_name: 'Jon' });
   });
 
-  it('lists every section in the navigation, with placeholders for screens still to come', async () => {
+  it('lists every section in the navigation, each with its screen', async () => {
     const nav = page.getByRole('navigation', { name: 'Sections' });
     const labels = await nav.locator('.nav__item > span:not(.nav__soon)').allTextContents();
-    for (const s of ['Profiles', 'Segments', 'Scenarios', 'Campaigns', 'Templates', 'Channels', 'Loyalty', 'Promo codes', 'Market', 'Hooks', 'API tokens', 'Settings'])
+    for (const s of ['Profiles', 'Segments', 'Scenarios', 'Campaigns', 'Templates', 'Messages', 'Channels', 'Loyalty', 'Promo codes', 'Market', 'Hooks', 'API tokens', 'Settings'])
       expect(labels).toContain(s);
+    expect(await nav.locator('.nav__soon').count()).toBe(0);
     await nav.getByRole('link', { name: /Campaigns/ }).click();
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
-    await page.getByText('Coming soon').waitFor();
-    await b.shot('11-coming-soon');
+    await page.getByText('No campaigns yet').waitFor();
+    await b.shot('11-campaigns-empty');
   });
 
   it('serves the app on client routes, keeps API 404s as problem+json, and goes back to login on a 401', async () => {

@@ -86,7 +86,7 @@ run('loyalty screens', () => {
     await b.shot('loyalty-03-report');
   });
 
-  it('creates a promotion with order conditions and explains a sample cart', async (ctx) => {
+  it('creates promotions with order conditions and explains a sample cart: each step with its outcome and reason', async (ctx) => {
     const probe = await ui.call('GET', `/loyalty/programs/${programId}/promotions`);
     if (probe.status === 404) promotionsMissing = 'GET /api/v1/loyalty/programs/{pid}/promotions answered 404';
     const preorder = await ui.call('POST', '/market/preorder', {});
@@ -106,6 +106,14 @@ run('loyalty screens', () => {
     await form.getByLabel('Only for orders that meet conditions').check();
     await form.getByRole('button', { name: 'Create promotion' }).click();
     await page.getByTestId('promotion-list').locator('tr[data-promotion="10% off shoes"]').waitFor();
+    // A second one whose condition this cart does not meet: the explain view says so.
+    await page.getByRole('button', { name: 'New promotion' }).click();
+    await form.getByLabel('Name', { exact: true }).fill('Big spender 20%');
+    await form.getByLabel('Value', { exact: true }).fill('20');
+    await form.getByLabel('Only for orders that meet conditions').check();
+    await form.getByLabel('Subtotal', { exact: true }).fill('1000');
+    await form.getByRole('button', { name: 'Create promotion' }).click();
+    await page.getByTestId('promotion-list').locator('tr[data-promotion="Big spender 20%"]').waitFor();
     const explain = page.getByTestId('explain');
     await explain.getByLabel('Customer').fill('anna@example.com');
     await explain.getByLabel('Line 1 product').fill('shoe-1');
@@ -115,10 +123,22 @@ run('loyalty screens', () => {
     const result = page.getByTestId('explain-result');
     await result.waitFor();
     expect(await result.getByTestId('explain-total').textContent()).toContain('118');
-    expect(await result.getByTestId('explain-steps').textContent()).toContain('10% off shoes');
+    const steps = result.getByTestId('explain-steps').locator('tbody tr');
+    expect(await steps.count()).toBeGreaterThanOrEqual(3);
+    // Every step names its outcome and its reason.
+    for (const row of await steps.all()) {
+      expect((await row.getAttribute('data-outcome'))?.length).toBeGreaterThan(0);
+      expect((await row.locator('.explain-step__reason').textContent())?.trim().length).toBeGreaterThan(0);
+    }
+    const shoes = result.locator('tr[data-promotion="10% off shoes"]');
+    expect(await shoes.evaluateAll((rows: any[]) => rows.map((r) => `${r.dataset.step}:${r.dataset.outcome}`))).toEqual(['eligibility:candidate', 'discount:applied']);
+    expect(await shoes.last().textContent()).toContain('1. shoe-1');
+    const big = result.locator('tr[data-promotion="Big spender 20%"]');
+    expect(await big.getAttribute('data-outcome')).toBe('rejected');
+    expect(await big.locator('.explain-step__reason').textContent()).toContain('condition-not-met');
     await b.shot('loyalty-05-explain');
-    await page.getByTestId('promotion-list').getByRole('button', { name: 'Pause' }).click();
-    await poll(async () => (await ui.call('GET', `/loyalty/programs/${programId}/promotions`)).body.items[0].status).toBe('paused');
+    await page.getByTestId('promotion-list').locator('tr[data-promotion="Big spender 20%"]').getByRole('button', { name: 'Pause' }).click();
+    await poll(async () => (await ui.call('GET', `/loyalty/programs/${programId}/promotions`)).body.items.filter((p: any) => p.status === 'paused').length).toBe(1);
   });
 
   it('logged no console errors', () => {

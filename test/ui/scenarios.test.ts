@@ -78,7 +78,9 @@ run('scenario editor', () => {
     await poll(() => canvas().locator('.react-flow__edge').count()).toBe(2);
     await select(node('wait_event'));
     const form = page.getByTestId('node-form');
-    await form.getByLabel('Event').fill('order_finalized');
+    await form.getByLabel('Event').fill('order_placed');
+    // The awaited order is the one of this cart: its cart_id matches the launch data's.
+    await form.getByLabel('Match launch data').fill('{"properties.cart_id": "data.cart_id"}');
     await form.getByLabel('Timeout', { exact: true }).fill('1');
     await form.getByLabel('Timeout unit').selectOption('H');
     await backToPalette();
@@ -118,6 +120,12 @@ run('scenario editor', () => {
     const id = page.url().split('/').pop()!;
     const saved = (await ui.call('GET', `/scenarios/${id}`)).body;
     expect(saved.settings).toMatchObject({ reentry: 'ignore', exit_on: [{ event: 'order_finalized' }] });
+    const waitNode = saved.nodes.find((n: any) => n.type === 'wait_event');
+    expect(waitNode.config).toMatchObject({ event: 'order_placed', match: { 'properties.cart_id': 'data.cart_id' }, timeout: 'PT1H' });
+    expect(Object.keys(waitNode.branches).sort()).toEqual(['received', 'timeout']);
+    // The canvas positions were saved with it, one per node.
+    expect(Object.keys(saved.layout ?? {}).sort()).toEqual(saved.nodes.map((n: any) => n.id).sort());
+    for (const p of Object.values<any>(saved.layout)) expect(typeof p.x === 'number' && typeof p.y === 'number').toBe(true);
     const launch = await ui.call('POST', `/scenarios/${id}/launch`, { profile: { email: 'anna@example.com' }, data: { cart_id: 'c-1' } });
     expect(launch.status).toBeLessThan(300);
     await poll(() => node('wait_event').getByTestId('node-count').textContent()).toMatch(/^1/);

@@ -14,6 +14,12 @@ run('segments screen', () => {
     for (const [email, city] of [['ber1@example.com', 'Berlin'], ['ber2@example.com', 'Berlin'], ['ham1@example.com', 'Hamburg']])
       await ui.call('POST', '/profiles', { email, fields: { city }, subscriptions: { email: 'subscribed' } });
     await ui.call('POST', '/events', { profile: { email: 'ber1@example.com' }, name: 'site_visit' });
+    // ber1 has bought, ber2 is in the loyalty program.
+    const order = await ui.call('PUT', '/market/orders/o-1', { profile: { email: 'ber1@example.com' }, status: 'paid', items: [{ product_id: 'p-1', quantity: 1, price: 150 }] });
+    expect(order.status).toBeLessThan(300);
+    const program = await ui.call('POST', '/loyalty/programs', { name: 'Club', currency: 'EUR', point_value: 1, points_rounding: 'floor', redeem_max_share: 0.5, tiers: [{ name: 'Basic', min_spend: 0 }, { name: 'Gold', min_spend: 1000 }] });
+    expect(program.status).toBe(201);
+    await ui.call('POST', `/loyalty/programs/${program.body.id}/members`, { profile: { email: 'ber2@example.com' } });
     await ui.signIn('/segments');
   }, 180_000);
 
@@ -80,6 +86,67 @@ run('segments screen', () => {
     await page.goto(`${ui.base}/segments`);
     await page.getByTestId('segment-list').locator('tr[data-segment="VIP list"]').waitFor();
     await b.shot('segments-04-list');
+  });
+
+  it('builds a segment on orders and loyalty membership; a bad amount is refused on its row; the count follows', async () => {
+    const { page, b } = ui;
+    await page.goto(`${ui.base}/segments/new`);
+    const form = page.getByTestId('segment-form');
+    await form.getByLabel('Name').fill('Buyers and members');
+    await form.locator('[data-cond-path="conditions.all.0"]').locator('..').getByRole('button', { name: 'Remove condition' }).click();
+    await form.getByRole('button', { name: '+ Add condition' }).first().click();
+    await form.getByRole('menuitem', { name: 'Placed orders' }).click();
+    const orders = form.locator('[data-cond-path="conditions.all.0"]');
+    await orders.getByLabel('Money spent').check();
+    await orders.getByLabel('Spent', { exact: true }).fill('10.555');
+    await form.getByRole('button', { name: '+ Add condition' }).first().click();
+    await form.getByRole('menuitem', { name: 'Loyalty' }).click();
+    const loyalty = form.locator('[data-cond-path="conditions.all.1"]');
+    await loyalty.getByLabel('Program').selectOption({ label: 'Club' });
+    await form.getByLabel('Match').first().selectOption('any');
+    await form.getByRole('button', { name: 'Create segment' }).click();
+    const bad = form.locator('[data-cond-path="conditions.any.0"]');
+    await poll(() => bad.locator('.field__error').textContent()).toContain('at most two decimals');
+    expect(await form.locator('[data-cond-path="conditions.any.1"] .field__error').count()).toBe(0);
+    await b.shot('segments-05-orders-error');
+    await bad.getByLabel('Spent', { exact: true }).fill('100');
+    await form.getByRole('button', { name: 'Create segment' }).click();
+    await page.getByRole('heading', { name: 'Buyers and members' }).waitFor();
+    await poll(() => page.getByTestId('segment-count').locator('.live-count__value').textContent()).toBe('2');
+    const seg = (await ui.call('GET', '/segments')).body.items.find((s: any) => s.name === 'Buyers and members');
+    expect(seg.conditions.any[0]).toEqual({ orders: { count: { gte: 1 }, total_spent: { gte: 100 }, within: 'P90D' } });
+    expect(seg.conditions.any[1].loyalty).toMatchObject({ member: true });
+    // Only Gold members: nobody yet.
+    const edit = page.getByTestId('segment-form');
+    const tier = edit.locator('[data-cond-path="conditions.any.1"]');
+    await tier.getByLabel('Loyalty condition').selectOption('tier');
+    await tier.getByLabel('Basic').uncheck();
+    await tier.getByLabel('Gold').check();
+    await edit.getByRole('button', { name: 'Save segment' }).click();
+    await poll(() => page.getByTestId('segment-count').locator('.live-count__value').textContent()).toBe('1');
+    await b.shot('segments-06-orders-loyalty');
+  });
+
+  it('builds a segment on RFM scores once they are computed', async () => {
+    const { page } = ui;
+    const job = await ui.call('POST', '/segments/rfm/refresh');
+    expect(job.status).toBe(202);
+    await poll(async () => (await ui.call('GET', `/jobs/${job.body.job_id}`)).body.status).toBe('done');
+    await page.goto(`${ui.base}/segments/new`);
+    const form = page.getByTestId('segment-form');
+    await form.getByLabel('Name').fill('Scored buyers');
+    await form.locator('[data-cond-path="conditions.all.0"]').locator('..').getByRole('button', { name: 'Remove condition' }).click();
+    await form.getByRole('button', { name: '+ Add condition' }).first().click();
+    await form.getByRole('menuitem', { name: 'RFM score' }).click();
+    const rfm = form.locator('[data-cond-path="conditions.all.0"]');
+    // A new RFM condition asks for recency 4 or 5; widen it to every score.
+    for (const s of [1, 2, 3]) await rfm.getByLabel(`Recency ${s}`).check();
+    await form.getByRole('button', { name: 'Create segment' }).click();
+    await page.getByRole('heading', { name: 'Scored buyers' }).waitFor();
+    const seg = (await ui.call('GET', '/segments')).body.items.find((s: any) => s.name === 'Scored buyers');
+    expect(seg.conditions).toEqual({ all: [{ rfm: { r: [1, 2, 3, 4, 5] } }] });
+    // ber1, the one buyer, has a recency score; nobody else has one.
+    await poll(() => page.getByTestId('segment-count').locator('.live-count__value').textContent()).toBe('1');
   });
 
   it('logged no console errors', () => {

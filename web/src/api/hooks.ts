@@ -6,13 +6,14 @@ import { api, type Page, type Query } from './client';
  * A list endpoint (`{items, next_cursor}`) a page at a time, with previous/next: the hook keeps the
  * cursors it has passed. `key` names the list in the query cache (invalidate `[key[0]]` after a change).
  */
-export function useCursorPages<T>(key: readonly unknown[], path: string, query: Query = {}, limit = 20) {
+export function useCursorPages<T>(key: readonly unknown[], path: string, query: Query = {}, limit = 20, refetchInterval?: number) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const page = cursors.length - 1;
   const list = useQuery({
     queryKey: [...key, query, limit, cursors[page]],
     queryFn: ({ signal }) => api.get<Page<T>>(path, { ...query, limit, cursor: cursors[page] }, signal),
     placeholderData: keepPreviousData,
+    refetchInterval,
   });
   return {
     list,

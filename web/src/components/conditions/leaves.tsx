@@ -63,7 +63,7 @@ function display(v: unknown): string {
   return v === undefined || v === null ? '' : String(v);
 }
 
-const invalid = (errors: FieldError[], part: string) => errors.some((e) => e.path === part || e.path.startsWith(`${part}.`));
+export const invalid = (errors: FieldError[], part: string) => errors.some((e) => e.path === part || e.path.startsWith(`${part}.`));
 
 /** One scalar value with its type (text, number, yes/no, date, relative date). */
 function ValueInput({ value, onChange, label, bad }: { value: unknown; onChange(v: unknown): void; label: string; bad: boolean }) {

@@ -198,7 +198,7 @@ interface Explained {
   items: { product_id: string; sku_id: string | null; quantity: number; price: number; discount: number; total: number; points_accrued: number; promotions: string[] }[];
   applied_promotions: { id: string; name: string; type: string; discount: number; points: number }[];
   rejected: { promotion_id?: string; code?: string; reason: string }[];
-  explain?: { promotion_id: string; line?: number; step: string; outcome: string; reason: string; amount_before: number; amount_after: number }[];
+  explain?: { promotion_id: string | null; line?: number | null; step: string; outcome: string; reason: string; amount_before: number; amount_after: number }[];
 }
 
 type Line = { product_id: string; quantity: string; price: string };
@@ -278,7 +278,13 @@ function ExplainCart({ program, promotions }: { program: Program; promotions: Pr
   );
 }
 
+const STEP_LABEL: Record<string, string> = { eligibility: 'eligibility', discount: 'discount', redeem: 'points redemption', accrual: 'accrual' };
+const OUTCOME_TONE: Record<string, string> = { applied: 'green', won: 'green', candidate: 'blue', rejected: 'red', excluded: 'amber', lost: 'gray', 'no-effect': 'gray', none: 'gray' };
+
 function ExplainResult({ result: r, nameOf }: { result: Explained; nameOf: (id: string) => string }) {
+  // The trace already says why a promotion was rejected; the list below keeps what it does not name (a bad code).
+  const traced = new Set((r.explain ?? []).map((e) => e.promotion_id));
+  const rejectedElsewhere = r.rejected.filter((x) => !x.promotion_id || !traced.has(x.promotion_id));
   return (
     <div className="stack" data-testid="explain-result">
       <Stats
@@ -316,23 +322,46 @@ function ExplainResult({ result: r, nameOf }: { result: Explained; nameOf: (id: 
           ))}
         </tbody>
       </table>
-      <div className="section-title">How each promotion was considered</div>
-      <ol className="explain-steps" data-testid="explain-steps">
-        {(r.explain ?? []).map((e, i) => (
-          <li key={i} className={`explain-step explain-step--${e.outcome}`}>
-            <Badge tone={/appl|won|accept/.test(e.outcome) ? 'green' : 'gray'}>{e.outcome}</Badge> <strong>{nameOf(e.promotion_id)}</strong>
-            {e.line !== undefined && <span className="muted"> · line {e.line + 1}</span>} <span className="muted">· {e.step}</span>
-            <div className="small">
-              {e.reason} {e.amount_before !== e.amount_after && `(${formatMoney(e.amount_before, r.currency)} → ${formatMoney(e.amount_after, r.currency)})`}
-            </div>
-          </li>
-        ))}
-        {r.rejected.map((x, i) => (
-          <li key={`r${i}`} className="explain-step explain-step--rejected">
-            <Badge tone="red">rejected</Badge> <strong>{x.promotion_id ? nameOf(x.promotion_id) : x.code}</strong> <span className="muted">· {x.reason}</span>
-          </li>
-        ))}
-      </ol>
+      <div className="section-title">How each promotion was considered, in order</div>
+      <table className="table table--compact" data-testid="explain-steps">
+        <thead>
+          <tr>
+            <th className="num">#</th>
+            <th>Step</th>
+            <th>Promotion</th>
+            <th>Line</th>
+            <th>Outcome</th>
+            <th>Reason</th>
+            <th className="num">Amount</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(r.explain ?? []).map((e, i) => (
+            <tr key={i} className={`explain-step explain-step--${e.outcome}`} data-step={e.step} data-outcome={e.outcome} data-promotion={e.promotion_id ? nameOf(e.promotion_id) : ''}>
+              <td className="num muted">{i + 1}</td>
+              <td>{STEP_LABEL[e.step] ?? e.step}</td>
+              <td className="strong">{e.promotion_id ? nameOf(e.promotion_id) : <span className="muted">points</span>}</td>
+              <td>{e.line !== undefined && e.line !== null ? `${e.line + 1}. ${r.items[e.line]?.product_id ?? ''}` : <span className="muted">order</span>}</td>
+              <td>
+                <Badge tone={OUTCOME_TONE[e.outcome] ?? 'gray'}>{e.outcome}</Badge>
+              </td>
+              <td className="explain-step__reason">{e.reason}</td>
+              <td className="num">
+                {e.amount_before !== e.amount_after ? `${formatMoney(e.amount_before, r.currency)} → ${formatMoney(e.amount_after, r.currency)}` : <span className="muted">{formatMoney(e.amount_before, r.currency)}</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rejectedElsewhere.length > 0 && (
+        <ul className="small" data-testid="explain-rejected">
+          {rejectedElsewhere.map((x, i) => (
+            <li key={i}>
+              <Badge tone="red">rejected</Badge> <strong>{x.promotion_id ? nameOf(x.promotion_id) : x.code}</strong> <span className="muted">· {x.reason}</span>
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

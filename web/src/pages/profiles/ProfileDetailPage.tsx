@@ -53,6 +53,7 @@ export default function ProfileDetailPage() {
             Created <Time iso={p.created_at} /> · updated <Time iso={p.updated_at} relative />
           </>
         }
+        actions={<Link to={`/messages?profile=${p.id}`}>Messages to this profile →</Link>}
       />
       <div className="grid grid--detail">
         <div className="stack">

@@ -192,7 +192,10 @@ function Canvas({ scenario, initial }: { scenario?: Scenario; initial: Draft & {
     setSelected(node.id);
   };
 
-  const body = () => ({ name: draft.name, ...(draft.description ? { description: draft.description } : {}), settings: draft.settings, nodes: draft.nodes });
+  // Canvas positions travel with the scenario (`layout`: node id → {x, y}), for every node still on the canvas.
+  const layoutOfDraft = () =>
+    Object.fromEntries(draft.nodes.filter((n) => positions[n.id]).map((n) => [n.id, { x: Math.round(positions[n.id].x), y: Math.round(positions[n.id].y) }]));
+  const body = () => ({ name: draft.name, ...(draft.description ? { description: draft.description } : {}), settings: draft.settings, nodes: draft.nodes, layout: layoutOfDraft() });
   const showError = (e: unknown) => {
     if (e instanceof ApiError) {
       setFaults(e.problem.errors ?? []);

@@ -30,6 +30,8 @@ export interface NodeType {
   schema: NodeSchema;
   /** Fixed branch labels (`yes`/`no`); `variants` for split, whose labels are its variants. */
   branches?: string[] | 'variants';
+  /** Branches a step may have next to `next` (`failed`: taken when its request fails; without it the instance fails). */
+  optionalBranches?: string[];
   /** No step follows (exit). */
   terminal?: boolean;
   icon: string;
@@ -96,12 +98,13 @@ export const BUILT_IN: NodeType[] = [
       required: ['channel', 'template_id'],
     },
   },
-  { type: 'promo_code', group: 'Actions', label: 'Issue promo code', icon: 'ticket', schema: { properties: { pool_id: s('Pool', { format: 'pool' }) }, required: ['pool_id'] } },
+  { type: 'promo_code', group: 'Actions', label: 'Issue promo code', icon: 'ticket', optionalBranches: ['failed'], schema: { properties: { pool_id: s('Pool', { format: 'pool' }) }, required: ['pool_id'] } },
   {
     type: 'loyalty_points',
     group: 'Actions',
     label: 'Loyalty points',
     icon: 'star',
+    optionalBranches: ['failed'],
     schema: {
       properties: {
         program_id: s('Program', { format: 'program' }),
@@ -119,6 +122,7 @@ export const BUILT_IN: NodeType[] = [
     group: 'Actions',
     label: 'Webhook',
     icon: 'hook',
+    optionalBranches: ['failed'],
     schema: { properties: { url: s('URL'), method: s('Method', { enum: ['POST', 'PUT', 'GET'] }), body: s('Body (Liquid)', { description: '{"profile": "{{ profile.id }}"}' }) }, required: ['url'] },
   },
 ];
@@ -155,6 +159,7 @@ export function mergeServerTypes(server: unknown): NodeType[] {
       description: raw.description ?? base?.description,
       schema: raw.schema ?? raw.config_schema ?? base?.schema ?? { properties: {} },
       branches: raw.branches ?? base?.branches,
+      optionalBranches: raw.optionalBranches ?? base?.optionalBranches,
       terminal: raw.terminal ?? base?.terminal,
       icon: base?.icon ?? 'flow',
     });

@@ -19,7 +19,7 @@ export function outputsOf(node: ScenarioNode, t: NodeType | undefined): Out[] {
   const labels = t?.branches === 'variants' ? ((node.config?.variants as { label: string }[] | undefined) ?? []).map((v) => v.label) : t?.branches;
   if (labels && labels.length) return labels.map((l) => ({ handle: l, target: node.branches?.[l] }));
   if (labels) return [];
-  return [{ handle: 'next', target: node.next }];
+  return [{ handle: 'next', target: node.next }, ...(t?.optionalBranches ?? []).map((l) => ({ handle: l, target: node.branches?.[l] }))];
 }
 
 export function connect(nodes: ScenarioNode[], source: string, handle: string, target: string | undefined): ScenarioNode[] {

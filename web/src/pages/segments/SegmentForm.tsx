@@ -1,22 +1,33 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { api } from '../../api/client';
+import { loyaltyKind, ordersKind, rfmKind } from '../../components/conditions/commerce-leaves';
 import { ConditionBuilder } from '../../components/conditions/ConditionBuilder';
 import { eventKind, fieldKind, PROFILE_FIELDS, segmentKind, subscriptionKind } from '../../components/conditions/leaves';
 import type { CondNode } from '../../components/conditions/tree';
 import { ApiFormView, Field, FormProblem, useApiForm } from '../../components/form';
 import { useToast } from '../../components/toast';
 import { Button } from '../../components/ui';
+import { useAllPrograms } from '../loyalty/api';
 import { useAllSegments, type Segment } from './api';
 
 const EMPTY: CondNode = { all: [{ field: 'fields.city', op: 'eq', value: '' }] };
 
-/** The segment leaves the API accepts: profile fields, events, subscriptions, other segments. */
+/** The segment leaves the API accepts: profile fields, events, subscriptions, orders, loyalty, RFM scores, other segments. */
 export function useSegmentKinds(exclude?: string) {
   const segments = useAllSegments();
+  const programs = useAllPrograms();
   return useMemo(
-    () => [fieldKind({ fields: PROFILE_FIELDS }), eventKind(), subscriptionKind, segmentKind((segments.data?.items ?? []).filter((s) => s.id !== exclude))],
-    [segments.data, exclude],
+    () => [
+      fieldKind({ fields: PROFILE_FIELDS }),
+      eventKind(),
+      subscriptionKind,
+      ordersKind,
+      loyaltyKind(programs.data?.items ?? []),
+      rfmKind,
+      segmentKind((segments.data?.items ?? []).filter((s) => s.id !== exclude)),
+    ],
+    [segments.data, programs.data, exclude],
   );
 }
 
