@@ -82,6 +82,8 @@ export interface InstanceState {
   awaiting?: Awaiting | null;
   /** a request the node made and awaits an answer for */
   pending?: Request | null;
+  /** when the scenario goal (settings.goal) was reached; a goal counts once per instance */
+  goal_reached_at?: Date | null;
 }
 
 export interface ScenarioEvent {
@@ -149,6 +151,13 @@ export interface StepResult {
   effects: Effect[];
   history: HistoryEntry[];
   request?: Request | null;
+}
+
+/** What advance() returns: the steps' results, and whether the instance can go on at once. */
+export interface AdvanceResult extends StepResult {
+  /** true when the step limit stopped an instance that could go on: call advance again with {kind:'enter'} */
+  more: boolean;
+  steps: number;
 }
 
 export interface Fault {
