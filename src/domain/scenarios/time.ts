@@ -108,6 +108,11 @@ export function nextFieldDate(
   return null;
 }
 
+/** Whether a `trigger.field_date` recurs every year: yes unless its config says `yearly: false`. */
+export function fieldDateYearly(config: Record<string, unknown> | undefined): boolean {
+  return config?.yearly !== false;
+}
+
 /** The next run of a cron pattern strictly after `after`, in `tz`; null when it never runs again. */
 export function nextScheduleRun(cron: string, tz: string, after: Date): Date | null {
   return new Cron(cron, { paused: true, timezone: tz }).nextRun(after);

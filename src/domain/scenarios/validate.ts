@@ -70,6 +70,7 @@ function checkConfig(node: ScenarioNode, base: string, refs: ScenarioRefs, push:
     case 'trigger.schedule': {
       const f = cronFault(c.cron);
       if (f) push(at('cron'), f);
+      if (c.timezone !== undefined && !isTimezone(c.timezone)) push(at('timezone'), 'must be an IANA time zone such as Europe/Berlin');
       checkRef(c.segment_id, at('segment_id'), 'segment', refs.segments, push);
       break;
     }

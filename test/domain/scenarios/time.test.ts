@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronFault, nextFieldDate, nextScheduleRun, nextTimeOfDay, parseInstant } from '../../../src/domain/scenarios/index.js';
+import { cronFault, fieldDateYearly, nextFieldDate, nextScheduleRun, nextTimeOfDay, parseInstant, scenarioTemplate } from '../../../src/domain/scenarios/index.js';
 
 const d = (s: string) => new Date(s);
 
@@ -45,6 +45,14 @@ describe('field dates', () => {
     expect(nextFieldDate('2026-04-10', '-P3D', '10:00', tz, d('2026-04-01T00:00:00Z'))).toEqual(d('2026-04-07T08:00:00Z'));
     expect(nextFieldDate('2026-04-10T00:00:00Z', null, null, 'UTC', d('2026-04-01T00:00:00Z'))).toEqual(d('2026-04-10T00:00:00Z'));
     expect(nextFieldDate('2026-04-10', '-P3D', '10:00', tz, d('2026-04-08T00:00:00Z'))).toBeNull();
+  });
+
+  it('field dates are yearly unless the node says yearly: false (the payment template does)', () => {
+    expect(fieldDateYearly({ field: 'fields.birthday' })).toBe(true);
+    const start = scenarioTemplate('payment_notification')!.nodes[0];
+    expect(fieldDateYearly(start.config)).toBe(false);
+    const c = start.config as { offset: string; time: string };
+    expect(nextFieldDate('2026-04-10', c.offset, c.time, 'Europe/Berlin', d('2026-04-08T00:00:00Z'), fieldDateYearly(start.config))).toBeNull();
   });
 
   it('a value that is not a date gives null', () => {

@@ -140,6 +140,7 @@ describe('scenario validation', () => {
       ['trigger.event with a bad where', { id: 'start', type: 'trigger.event', config: { event: 'x', where: { amount: { bogus: 1 } } }, next: 'e' }, /config\.where\.amount/],
       ['trigger.date without a date-time', { id: 'start', type: 'trigger.date', config: { at: 'tomorrow', segment_id: 's' }, next: 'e' }, /config\.at must be an ISO 8601 date-time/],
       ['trigger.schedule with a bad cron', { id: 'start', type: 'trigger.schedule', config: { cron: '99 * * *', segment_id: 's' }, next: 'e' }, /config\.cron is not a valid cron pattern/],
+      ['trigger.schedule with a bad time zone', { id: 'start', type: 'trigger.schedule', config: { cron: '0 10 * * *', segment_id: 's', timezone: 'Moon/Base' }, next: 'e' }, /config\.timezone must be an IANA time zone/],
       ['trigger.segment_entry without a segment', { id: 'start', type: 'trigger.segment_entry', config: {}, next: 'e' }, /config\.segment_id must be a segment id/],
       ['trigger.field_date on a non-field', { id: 'start', type: 'trigger.field_date', config: { field: 'birthday', offset: 'soon', time: '25:00' }, next: 'e' }, /config\.field must name a profile field/],
     ];

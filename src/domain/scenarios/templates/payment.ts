@@ -2,7 +2,7 @@ import type { ScenarioTemplate } from './types.js';
 
 /**
  * Regular payment notification: starts three days before the date in `fields.payment_due_date` (at
- * 10:00 in the scenario's time zone), notifies by email, then SMS, then on the due day; a recorded payment
+ * 10:00 in the scenario's time zone; the due date is exact, not yearly), notifies by email, then SMS, then on the due day; a recorded payment
  * (the payment_recorded event) ends the instance at once, so no further notice goes out. A day after the
  * due date the payment status is checked and an overdue payment is handed to the manager.
  */
@@ -13,7 +13,7 @@ export const paymentNotification: ScenarioTemplate = {
     'Three days before the payment due date: an email; a day before: an SMS; on the day: a last email. A recorded payment ends the notices. A day after the due date, a payment still not marked paid gets an overdue notice and the manager is notified.',
   settings: { reentry: 'new_instance', timezone: 'Europe/Berlin', exit_on: [{ event: 'payment_recorded' }] },
   nodes: [
-    { id: 'due_soon', type: 'trigger.field_date', config: { field: 'fields.payment_due_date', offset: '-P3D', time: '10:00' }, next: 'notice_email' },
+    { id: 'due_soon', type: 'trigger.field_date', config: { field: 'fields.payment_due_date', offset: '-P3D', time: '10:00', yearly: false }, next: 'notice_email' },
     { id: 'notice_email', type: 'send', config: { channel: 'email', template_id: 'tpl:payment_upcoming', require_subscription: false }, next: 'wait_2d' },
     { id: 'wait_2d', type: 'wait', config: { duration: 'P2D' }, next: 'notice_sms' },
     { id: 'notice_sms', type: 'send', config: { channel: 'sms', template_id: 'tpl:payment_reminder', require_subscription: false }, next: 'wait_due_day' },
