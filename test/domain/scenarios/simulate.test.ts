@@ -139,6 +139,18 @@ describe('simulate: one node type at a time', () => {
     expect(simulate(def([nodes[0], nodes[2]]), { profile }, world, T0).trace[0].node_id).toBe('ev');
   });
 
+  it('every start type enters the instance', () => {
+    const starts: ScenarioNode[] = [
+      { id: 's', type: 'trigger.event', config: { event: 'x' } },
+      { id: 's', type: 'trigger.api' },
+      { id: 's', type: 'trigger.date', config: { at: '2026-05-01T10:00:00Z', segment_id: 'seg' } },
+      { id: 's', type: 'trigger.schedule', config: { cron: '0 10 * * *', segment_id: 'seg' } },
+      { id: 's', type: 'trigger.segment_entry', config: { segment_id: 'seg' } },
+      { id: 's', type: 'trigger.field_date', config: { field: 'fields.birthday', offset: '-P1D', time: '09:00' } },
+    ];
+    for (const st of starts) expect(path(simulate(def([{ ...st, next: 'a' }, send('a')]), { profile }, world, T0)), st.type).toEqual(['s:entered', 'a:passed', 'a:completed']);
+  });
+
   it('events before the start are ignored; the trace times follow the events', () => {
     const r = simulate(waitEvent, { profile, data: { invoice: 'i1' }, events: [{ at: later(-MIN), name: 'paid', properties: { invoice: 'i1' } }] }, world, T0);
     expect(path(r)).toContain('w:timeout');

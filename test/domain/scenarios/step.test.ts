@@ -80,6 +80,15 @@ describe('step: waits', () => {
     expect(step(dt, instance('w'), { kind: 'enter' }, at(1)).state.wake_at).toEqual(new Date('2026-03-03T09:00:00Z'));
   });
 
+  it('wait {until_time} keeps 10:00 Berlin time across both DST changes', () => {
+    const dt = def([api('w'), { id: 'w', type: 'wait', config: { until_time: '10:00' }, next: 'a' }, send('a')], { timezone: 'Europe/Berlin' });
+    const spring = step(dt, instance('w'), { kind: 'enter' }, new Date('2026-03-28T12:00:00Z'));
+    expect(spring.state.wake_at).toEqual(new Date('2026-03-29T08:00:00Z'));
+    const autumn = step(dt, instance('w'), { kind: 'enter' }, new Date('2026-10-24T12:00:00Z'));
+    expect(autumn.state.wake_at).toEqual(new Date('2026-10-25T09:00:00Z'));
+    expect(step(dt, spring.state, { kind: 'wake' }, spring.state.wake_at!).state.node_id).toBe('a');
+  });
+
   const we = def([
     api('w'),
     { id: 'w', type: 'wait_event', config: { event: 'order_placed', where: { total: { gte: 10 } }, match: { 'properties.cart_id': 'data.cart_id' }, timeout: 'PT1H' }, branches: { received: 'yes', timeout: 'no' } },
