@@ -69,8 +69,8 @@ export function datePart(value: unknown): { year: number; month: number; day: nu
 }
 
 /**
- * When a `trigger.field_date` fires for a field value: the date (its day, in `tz`) moved by `offset`
- * (`"-P3D"`: three days before) at `time` (default "00:00"). With `yearly` (birthdays, anniversaries)
+ * When a `trigger.field_date` fires for a field value: the date (its day, in `tz`) at `time` (default
+ * "00:00"), moved by `offset` (`"-P3D"`: three days before, same wall-clock time; `"-PT2H"`: two hours before). With `yearly` (birthdays, anniversaries)
  * the year is ignored and the next occurrence at or after `now` is returned; a 29 February falls on
  * 28 February in common years. Without it (payment due dates) the date is exact: null once it is past.
  * Null also when the value is not a date.
@@ -93,8 +93,9 @@ export function nextFieldDate(
     let dt = DateTime.fromObject({ year, month, day }, { zone: tz });
     if (!dt.isValid && month === 2 && day === 29) dt = DateTime.fromObject({ year, month: 2, day: 28 }, { zone: tz });
     if (!dt.isValid) return null;
+    dt = dt.set({ hour: hm[0], minute: hm[1], second: 0, millisecond: 0 });
     if (off) dt = dt.plus(luxonDuration(off));
-    return dt.set({ hour: hm[0], minute: hm[1], second: 0, millisecond: 0 }).toJSDate();
+    return dt.toJSDate();
   };
   if (!yearly) {
     const t = at(d.year, d.month, d.day);

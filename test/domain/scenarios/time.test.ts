@@ -36,6 +36,12 @@ describe('field dates', () => {
     expect(nextFieldDate('1985-01-02', '-P3D', '09:00', tz, d('2026-12-01T00:00:00Z'), true)).toEqual(d('2026-12-30T08:00:00Z'));
   });
 
+  it('an offset with hours counts from the time of day; days keep the wall-clock time across DST', () => {
+    expect(nextFieldDate('2026-04-10', '-PT2H', '10:00', tz, d('2026-04-01T00:00:00Z'))).toEqual(d('2026-04-10T06:00:00Z'));
+    // 1 April 10:00 CEST minus 5 days is 27 March 10:00 CET
+    expect(nextFieldDate('2026-04-01', '-P5D', '10:00', tz, d('2026-03-01T00:00:00Z'))).toEqual(d('2026-03-27T09:00:00Z'));
+  });
+
   it('29 February falls on 28 February in common years, on 29 February in leap years', () => {
     expect(nextFieldDate('2000-02-29', null, '10:00', tz, d('2026-01-01T00:00:00Z'), true)).toEqual(d('2026-02-28T09:00:00Z'));
     expect(nextFieldDate('2000-02-29', null, '10:00', tz, d('2027-03-01T00:00:00Z'), true)).toEqual(d('2028-02-29T09:00:00Z'));
