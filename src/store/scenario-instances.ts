@@ -252,8 +252,11 @@ export async function deliverEvents(ex: Executor, rows: DeliveredEvent[], now: D
       ${sql.val(rows.map((r) => r.name))}::text[],
       ${sql.val(rows.map((r) => JSON.stringify(r.properties)))}::jsonb[],
       ${sql.val(rows.map((r) => r.occurred_at.toISOString()))}::timestamptz[])`.execute(ex);
+  // due now; a waiting instance keeps its own timer in `state.timer` (the step reads it back)
   await sql`
-    UPDATE scenario_instances SET wake_at = ${now}
+    UPDATE scenario_instances
+    SET wake_at = ${now},
+      state = CASE WHEN wake_at IS NOT NULL AND NOT (state ? 'timer') THEN jsonb_set(state, '{timer}', to_jsonb(wake_at)) ELSE state END
     WHERE id = ANY(${sql.val([...new Set(rows.map((r) => r.instance_id))])}::uuid[])
       AND status IN ('active', 'waiting') AND (wake_at IS NULL OR wake_at > ${now})`.execute(ex);
 }

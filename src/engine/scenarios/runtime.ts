@@ -28,14 +28,15 @@ const MAX_NODES_PER_STEP = 100;
 
 /** The domain state of an instance row (`state` holds what the row has no column for). */
 export function stateOf(row: InstanceRow): InstanceState {
-  const extra = (row.state ?? {}) as { awaiting?: InstanceState['awaiting']; pending?: Request | null; goal_reached_at?: string | null };
+  const extra = (row.state ?? {}) as { awaiting?: InstanceState['awaiting']; pending?: Request | null; goal_reached_at?: string | null; timer?: string };
   return {
     id: row.id,
     profile_id: row.profile_id,
     node_id: row.node_id,
     status: row.status === 'calling' ? 'active' : (row.status as InstanceState['status']),
     data: (row.data ?? {}) as Record<string, unknown>,
-    wake_at: row.wake_at ? new Date(row.wake_at) : null,
+    // an event made the instance due early: its own timer is kept aside
+    wake_at: extra.timer ? new Date(extra.timer) : row.wake_at ? new Date(row.wake_at) : null,
     entered_at: new Date(row.entered_at),
     awaiting: extra.awaiting ?? null,
     pending: extra.pending ?? null,
