@@ -20,6 +20,7 @@ import { WorkLoop } from './engine/work-loop.js';
 import { campaignDeliveryTask } from './engine/campaigns/delivery.js';
 import { campaignScheduleTask } from './engine/campaigns/scheduler.js';
 import { messaging } from './engine/messaging.js';
+import { scenarioEngine } from './engine/scenarios/engine.js';
 import { openDatabase, type Database } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { ensureBootstrapToken } from './store/tokens.js';
@@ -65,6 +66,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   work.add(promoExpiryTask(ctx.db));
   work.add(campaignScheduleTask(ctx));
   work.add(campaignDeliveryTask(ctx));
+  await scenarioEngine(ctx).start();
   registerPromoContext();
   registerLoyaltyContext();
   registerMarketCatalogue();
@@ -93,6 +95,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       stopped = true;
       if (server) await server.close();
       await work.stop();
+      await scenarioEngine(ctx).stop();
       await messaging(ctx).close();
       segmentMembership(ctx).stop();
       await segmentMembership(ctx).idle();

@@ -28,12 +28,13 @@ import { promoRoutes } from './routes/promo.js';
 import { promotionRoutes } from './routes/promotions.js';
 import { checkoutRoutes } from './routes/checkout.js';
 import { campaignRoutes } from './routes/campaigns.js';
+import { scenarioRoutes } from './routes/scenarios.js';
 
 export type Api = FastifyInstance;
 export type Routes = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 /** Every resource's routes, mounted under /api/v1. Each later module adds its line. */
-const resources: Routes[] = [tokenRoutes, profileRoutes, eventRoutes, jobRoutes, marketRoutes, loyaltyRoutes, templateRoutes, channelRoutes, messageRoutes, hookRoutes, settingsRoutes, segmentRoutes, promoRoutes, promotionRoutes, checkoutRoutes, campaignRoutes];
+const resources: Routes[] = [tokenRoutes, profileRoutes, eventRoutes, jobRoutes, marketRoutes, loyaltyRoutes, templateRoutes, channelRoutes, messageRoutes, hookRoutes, settingsRoutes, segmentRoutes, promoRoutes, promotionRoutes, checkoutRoutes, campaignRoutes, scenarioRoutes];
 
 const PART_PREFIX: Record<string, string> = { body: '', querystring: 'query', params: 'params', headers: 'header' };
 

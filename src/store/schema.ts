@@ -431,3 +431,101 @@ export interface DB {
   rfm_scores: RfmScoresTable;
   rfm_refresh: RfmRefreshTable;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Scenarios (migration 0012_scenarios)
+
+export interface ScenariosTable {
+  id: string;
+  name: string;
+  description: string | null;
+  status: 'draft' | 'active' | 'paused' | 'stopped';
+  version: number;
+  live_version: number | null;
+  layout: Json<Record<string, { x: number; y: number }>> | null;
+  template_key: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  activated_at: Timestamp | null;
+  paused_at: Timestamp | null;
+  stopped_at: Timestamp | null;
+}
+
+export interface ScenarioVersionsTable {
+  scenario_id: string;
+  version: number;
+  definition: Json<{ settings: Record<string, unknown>; nodes: Record<string, unknown>[] }>;
+  created_at: Timestamp;
+}
+
+export interface ScenarioInstancesTable {
+  id: string;
+  scenario_id: string;
+  version: number;
+  profile_id: string;
+  status: 'active' | 'waiting' | 'calling' | 'completed' | 'exited' | 'failed';
+  node_id: string;
+  data: Json;
+  state: Json;
+  wake_at: Timestamp | null;
+  steps: Generated<number>;
+  holdout: Generated<boolean>;
+  goal_reached: Generated<boolean>;
+  reason: string | null;
+  entered_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface ScenarioHistoryTable {
+  id: Generated<number>;
+  instance_id: string;
+  scenario_id: string;
+  version: number;
+  profile_id: string;
+  node_id: string;
+  outcome: string;
+  at: Timestamp;
+}
+
+export interface ScenarioEventInterestTable {
+  event_name: string;
+  scenario_id: string;
+  kind: 'start' | 'live';
+}
+
+export interface ScenarioEventQueueTable {
+  id: Generated<number>;
+  event_id: string;
+  profile_id: string;
+  name: string;
+  properties: Json;
+  occurred_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface ScenarioInstanceEventsTable {
+  id: Generated<number>;
+  instance_id: string;
+  name: string;
+  properties: Json;
+  occurred_at: Timestamp;
+}
+
+export interface ScenarioFiredTable {
+  scenario_id: string;
+  node_id: string;
+  key: string;
+  fired_at: Timestamp;
+}
+
+export interface DB {
+  scenarios: ScenariosTable;
+  scenario_versions: ScenarioVersionsTable;
+  scenario_instances: ScenarioInstancesTable;
+  scenario_history: ScenarioHistoryTable;
+  scenario_event_interest: ScenarioEventInterestTable;
+  scenario_event_queue: ScenarioEventQueueTable;
+  scenario_instance_events: ScenarioInstanceEventsTable;
+  scenario_fired: ScenarioFiredTable;
+}

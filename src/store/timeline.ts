@@ -4,6 +4,7 @@ import { ledgerTimeline } from './loyalty.js';
 import { orderTimeline } from './market.js';
 import { messageTimeline } from './messages.js';
 import { promoTimeline } from './promo.js';
+import { scenarioTimeline } from './scenarios.js';
 
 /** One thing that happened to a profile, as `GET /profiles/{id}/timeline` lists it. */
 export interface TimelineEntry {
@@ -20,7 +21,7 @@ export interface TimelineEntry {
  */
 export type TimelineSource = (ex: Executor, profileId: string, before: TimelineEntry | null, limit: number) => Promise<TimelineEntry[]>;
 
-const sources: TimelineSource[] = [eventTimeline, ledgerTimeline, orderTimeline, messageTimeline, promoTimeline];
+const sources: TimelineSource[] = [eventTimeline, ledgerTimeline, orderTimeline, messageTimeline, promoTimeline, scenarioTimeline];
 
 export function newerFirst(a: TimelineEntry, b: TimelineEntry): number {
   return a.at === b.at ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.at < b.at ? 1 : -1;

@@ -1,0 +1,155 @@
+import type { AppContext } from '../../context.js';
+import { addDuration, parseDuration } from '../../domain/duration.js';
+import { evaluateScenarioConditions } from '../../domain/scenarios/conditions.js';
+import type { Answer, Request } from '../../domain/scenarios/model.js';
+import { factsNeeded } from '../../domain/segments/facts-needed.js';
+import type { ConditionNode } from '../../domain/conditions/tree.js';
+import type { ProfileFacts } from '../../domain/segments/leaves.js';
+import type { Executor, Tx } from '../../store/db.js';
+import { accrue, appendLedgerEvents, getProgram, joinProgram, LedgerRefusal, membershipsOfProfile, redeem, type Program } from '../../store/loyalty.js';
+import { loadEvaluationState, referencedSegments } from '../../store/segments.js';
+import type { StoredEvent } from '../../store/events.js';
+import { promo, PromoNotFound, PromoRefusal } from '../promo.js';
+import { promotions, PromotionRefusal } from '../promotions.js';
+
+/** Who asks: the instance (for idempotency keys) and its profile. */
+export interface Asker {
+  instance_id: string;
+  profile_id: string;
+  node_id: string;
+  step: number;
+  data: Record<string, unknown>;
+}
+
+/** The profile's loyalty state as `loyalty.*` conditions read it: the first membership, plus each program by id. */
+export async function loyaltyOf(ex: Executor, profileId: string): Promise<Record<string, unknown>> {
+  const rows = (await membershipsOfProfile(ex, profileId)) as unknown as { program_id: string; balance: number; tier: string | null; pending?: number }[];
+  const programs: Record<string, unknown> = {};
+  for (const m of rows) programs[m.program_id] = { balance: Number(m.balance), tier: m.tier, pending: Number(m.pending ?? 0) };
+  const first = rows[0];
+  return {
+    member: rows.length > 0,
+    balance: first ? Number(first.balance) : 0,
+    tier: first?.tier ?? null,
+    program_id: first?.program_id ?? null,
+    programs,
+  };
+}
+
+/** `order.*` of a condition: the order the instance carries (launch or event data `order`, else the data of an order event). */
+export function orderOf(data: Record<string, unknown>): Record<string, unknown> {
+  if (data.order && typeof data.order === 'object') return data.order as Record<string, unknown>;
+  return data;
+}
+
+const SCENARIO_SOURCES = ['data.', 'loyalty.', 'order.'];
+
+/** The leaves of a scenario condition tree that the segment language knows (what facts must be loaded for). */
+export function segmentPart(tree: unknown): ConditionNode {
+  const leaves: ConditionNode[] = [];
+  const walk = (n: unknown) => {
+    if (!n || typeof n !== 'object') return;
+    const o = n as Record<string, unknown>;
+    if (Array.isArray(o.all)) return o.all.forEach(walk);
+    if (Array.isArray(o.any)) return o.any.forEach(walk);
+    if ('not' in o) return walk(o.not);
+    if (typeof o.field === 'string' && SCENARIO_SOURCES.some((p) => (o.field as string).startsWith(p))) return;
+    leaves.push(o as ConditionNode);
+  };
+  walk(tree);
+  return leaves.length ? { all: leaves } : { all: [{ field: 'email', op: 'exists', value: true }] };
+}
+
+/** Evaluates a condition node's tree for a profile, in memory over facts read in one query. */
+export async function evaluateConditions(ex: Executor, profileId: string, conditions: unknown, data: Record<string, unknown>, now: Date): Promise<boolean> {
+  const tree = conditions as ConditionNode;
+  const segments = await referencedSegments(ex, segmentPart(tree));
+  const trees = new Map(segments);
+  trees.set('scenario-condition', { type: 'dynamic', conditions: segmentPart(tree) });
+  const needs = factsNeeded(['scenario-condition'], trees, now);
+  const state = (await loadEvaluationState(ex, [profileId], needs, (id) => segments.get(id)?.type === 'static')).get(profileId);
+  const facts: ProfileFacts = state?.facts ?? {
+    profile: { id: profileId, email: null, phone: null, external_id: null, fields: {}, subscriptions: {}, created_at: now, updated_at: now },
+    events: [],
+    staticSegments: new Set(),
+    orders: [],
+    loyalty: [],
+    rfm: null,
+  };
+  const loyalty = JSON.stringify(tree).includes('"loyalty.') ? await loyaltyOf(ex, profileId) : {};
+  return evaluateScenarioConditions(tree, {
+    segment: { now, facts, segment: (id) => segments.get(id) },
+    data,
+    loyalty,
+    order: orderOf(data),
+  });
+}
+
+const failed = (reason: string): Answer => ({ type: 'failed', reason });
+
+/**
+ * Answers what a node asks of the world inside the step's transaction: condition truth, a promo code
+ * (issued as the scenario), a loyalty accrual or redemption (the member registered when needed; a
+ * `promotion_id` runs the program's trigger promotion). Ledger events are appended in the same
+ * transaction and returned to be published after commit. Webhooks are not answered here (see webhook.ts).
+ */
+export async function answerRequest(ctx: AppContext, tx: Tx, req: Request, who: Asker, now: Date, events: StoredEvent[]): Promise<Answer> {
+  switch (req.type) {
+    case 'evaluate':
+      return { type: 'evaluate', result: await evaluateConditions(tx, who.profile_id, req.conditions, req.data ?? who.data, now) };
+    case 'issue_code':
+      try {
+        const c = await promo.issueCode(tx, req.pool_id, who.profile_id, now, 'scenario');
+        return { type: 'issue_code', code: c.code, expires_at: c.expires_at ? new Date(c.expires_at).toISOString() : null };
+      } catch (err) {
+        if (err instanceof PromoRefusal) return failed(`${err.slug}: ${err.message}`);
+        if (err instanceof PromoNotFound) return failed('the promo pool does not exist');
+        throw err;
+      }
+    case 'loyalty':
+      return loyaltyAnswer(ctx, tx, req, who, now, events);
+    case 'webhook':
+      throw new Error('webhook requests are answered outside the step transaction');
+  }
+}
+
+async function loyaltyAnswer(ctx: AppContext, tx: Tx, req: Extract<Request, { type: 'loyalty' }>, who: Asker, now: Date, events: StoredEvent[]): Promise<Answer> {
+  const program: Program | undefined = await getProgram(tx, req.program_id);
+  if (!program) return failed('the loyalty program does not exist');
+  const joined = await joinProgram(tx, program, who.profile_id, now);
+  const ledgerEvents = [...joined.events];
+  const externalId = `scenario:${who.instance_id}:${who.node_id}:${who.step}`;
+  const reason = `scenario step ${who.node_id}`;
+  const expiresAt = req.expires_in && parseDuration(req.expires_in) ? addDuration(now, req.expires_in) : undefined;
+  try {
+    let r;
+    if (req.promotion_id) {
+      r = await promotions.trigger(tx, {
+        program,
+        memberId: joined.member.id,
+        promotionId: req.promotion_id,
+        action: req.action,
+        points: req.points,
+        reason,
+        now,
+        expiresAt,
+        externalId,
+      });
+    } else {
+      if (!req.points || req.points <= 0) return failed('points must be a positive integer');
+      const call = { program, memberId: joined.member.id, points: req.points, reason, now, externalId };
+      r = req.action === 'accrue' ? await accrue(tx, { ...call, expiresAt }) : await redeem(tx, call);
+    }
+    ledgerEvents.push(...r.events);
+    events.push(...(await appendLedgerEvents(tx, ledgerEvents, now)));
+    return { type: 'loyalty', transaction_id: r.transaction.id, points: r.transaction.points };
+  } catch (err) {
+    if (err instanceof LedgerRefusal || err instanceof PromotionRefusal) {
+      events.push(...(await appendLedgerEvents(tx, joined.events, now)));
+      return failed(`${err.slug}: ${err.message}`);
+    }
+    throw err;
+  } finally {
+    void ctx;
+  }
+}
