@@ -1,119 +1,92 @@
-import { randomFillSync } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
+import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
-import { CodeDrawer } from '../domain/promo/draw.js';
-import { parseTemplate } from '../domain/promo/template.js';
-import { benchApp, BENCH_TOKEN, type Bench, type BenchContext } from './harness.js';
+import pino from 'pino';
+import { createApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { openDatabase, type Database } from '../store/db.js';
+import { benchDatabase, BENCH_TOKEN, type Bench } from './harness.js';
+import { COUNT, type ClientJob, type ClientMessage } from './promo-generate-client.js';
 
-const COUNT = 1_000_000;
-const TEMPLATE = '{symbol 10}';
-const SYMBOLS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const mb = (bytes: number) => bytes / 2 ** 20;
 
-/** Unique codes per second in memory: ours (crypto, rejection sampling) against the voucher-code-generator package. */
-function memoryRates(b: BenchContext) {
-  const require = createRequire(import.meta.url);
-  let voucher: { generate(o: { count: number; length: number; charset: string }): string[] };
-  try {
-    voucher = require('voucher-code-generator');
-  } catch {
-    process.stderr.write('voucher-code-generator is a dev dependency; install it to compare\n');
-    return;
-  }
-  /** The best of three runs, each checked for uniqueness. */
-  const rate = (run: () => string[]) => {
-    let best = 0;
-    for (let i = 0; i < 3; i++) {
-      const t = performance.now();
-      const codes = run();
-      const s = (performance.now() - t) / 1000;
-      if (codes.length !== COUNT || new Set(codes).size !== COUNT) throw new Error('codes are not unique');
-      best = Math.max(best, COUNT / s);
-    }
-    return best;
-  };
-  const drawer = new CodeDrawer(parseTemplate(TEMPLATE), randomFillSync);
-  const ours = rate(() => drawer.drawDistinct(COUNT));
-  const theirs = rate(() => voucher.generate({ count: COUNT, length: 10, charset: SYMBOLS }));
-  b.report('memory_codes_per_second', ours, 'codes/s');
-  b.report('voucher_code_generator_codes_per_second', theirs, 'codes/s');
-  b.report('memory_speedup_vs_voucher_code_generator', ours / theirs, 'x');
-}
-
-/** Samples the process RSS while `work` runs; returns the peak in MB. */
-async function peakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  try {
-    const result = await work();
-    return { result, peakMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20 };
-  } finally {
-    clearInterval(timer);
-  }
+/** Runs the client child with `job`; `onMessage` sees each of its messages; resolves when it is done. */
+function client(job: ClientJob, onMessage: (m: ClientMessage) => void = () => undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL('./promo-generate-client.js', import.meta.url), { stdio: 'inherit' });
+    child.on('message', (m: ClientMessage) => {
+      onMessage(m);
+      if (m.phase === 'done') resolve();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code ? reject(new Error(`promo bench client exited with ${code}`)) : resolve()));
+    child.send(job);
+  });
 }
 
 /**
- * `npm run bench -- promo-generate`: 1,000,000 `{symbol 10}` codes generated and persisted unique through
- * `POST /promo/pools/{id}/generate`; then the 1M codes exported as CSV and a 1M-row CSV imported, with the
- * process's peak RSS (server, embedded database and client are this one process); last, the in-memory rate
- * against voucher-code-generator.
+ * `npm run bench -- promo-generate [--db postgres]`: 1,000,000 `{symbol 10}` codes generated and persisted
+ * unique through `POST /promo/pools/{id}/generate`; the 1M codes exported as CSV; a 1M-row CSV imported;
+ * the in-memory draw rate against voucher-code-generator. The client runs in a child process, so the RSS
+ * sampled here (every 50 ms; the peak of each phase) is the server's: API, worker and, on PGlite, the
+ * embedded database, opened on a data folder another process initialised (as a server starts in production).
  */
 export const promoGenerateBench: Bench = async (b) => {
-  const { app, url, close } = await benchApp(b.db);
-  b.report('rss_after_start', process.memoryUsage().rss / 2 ** 20, 'MB');
-  const headers = { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' };
+  let database: Database;
+  let drop: () => Promise<void>;
+  if (b.db === 'pglite') {
+    const dataDir = await mkdtemp(join(tmpdir(), 'retenta-bench-'));
+    await client({ prepare: dataDir });
+    database = await openDatabase({ dataDir });
+    drop = async () => (await database.close(), await rm(dataDir, { recursive: true, force: true }));
+  } else {
+    const made = await benchDatabase('postgres');
+    database = made.database;
+    drop = made.drop;
+  }
+  const config = loadConfig({}, { port: 0, logLevel: 'silent', bootstrapToken: BENCH_TOKEN, poolSize: 16 });
+  const app = await createApp({ config, database, log: pino({ level: 'silent' }) });
+  const url = await app.listen();
+  b.report('server_rss_after_start', mb(process.memoryUsage().rss), 'MB');
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const results = new Map<string, { seconds: number; result: Record<string, unknown>; peakMb: number }>();
+  let rates: { ours: number; theirs: number | null } | null = null;
   try {
-    const post = async (path: string, body: unknown) => {
-      const r = await fetch(`${url}/api/v1${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-      const json = await r.json();
-      if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(json)}`);
-      return json as Record<string, unknown>;
-    };
-    const pool = await post('/promo/pools', { name: 'Bench', template_name: 'bench', generator: { template: TEMPLATE } });
-    const t = performance.now();
-    const { result, peakMb: generatePeak } = await peakRss(() => post(`/promo/pools/${pool.id}/generate`, { count: COUNT }));
-    const seconds = (performance.now() - t) / 1000;
-    const stored = await sql<{ n: number; d: number }>`SELECT count(*)::int AS n, count(DISTINCT code)::int AS d FROM promo_codes WHERE pool_id = ${pool.id as string}::uuid`.execute(app.ctx.db);
-    if (result.generated !== COUNT || stored.rows[0].n !== COUNT || stored.rows[0].d !== COUNT)
-      throw new Error(`expected ${COUNT} unique codes, got ${JSON.stringify(result)} / ${JSON.stringify(stored.rows[0])}`);
-    b.report('persist_1m_codes_seconds', seconds, 's');
-    b.report('persist_codes_per_second', COUNT / seconds, 'codes/s');
-    b.report('generate_1m_codes_peak_rss', generatePeak, 'MB');
-
-    const exported = await peakRss(async () => {
-      const r = await fetch(`${url}/api/v1/promo/pools/${pool.id}/export?fields=email,fields.first_name`, { headers });
-      let lines = 0;
-      for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) for (const byte of chunk) if (byte === 10) lines++;
-      return lines;
+    await client({ url, token: BENCH_TOKEN, count: COUNT }, (m) => {
+      if (m.phase === 'start') peak = process.memoryUsage().rss;
+      if (m.phase === 'end') results.set(m.name, { seconds: m.seconds, result: m.result, peakMb: mb(Math.max(peak, process.memoryUsage().rss)) });
+      if (m.phase === 'rates') rates = m;
     });
-    if (exported.result !== COUNT + 1) throw new Error(`export wrote ${exported.result} lines`);
-    b.report('export_1m_codes_peak_rss', exported.peakMb, 'MB');
-
-    const target = await post('/promo/pools', { name: 'Import', template_name: 'bench_import', generator: null });
-    async function* csv() {
-      yield 'code\n';
-      for (let i = 0; i < COUNT; i += 10_000) {
-        let chunk = '';
-        for (let j = i; j < i + 10_000; j++) chunk += `IMPORT-${j}\n`;
-        yield chunk;
+    const gen = results.get('generate')!;
+    const poolId = gen.result.pool_id as string;
+    const stored = await sql<{ n: number; d: number }>`SELECT count(*)::int AS n, count(DISTINCT code)::int AS d FROM promo_codes WHERE pool_id = ${poolId}::uuid`.execute(app.ctx.db);
+    if (gen.result.generated !== COUNT || stored.rows[0].n !== COUNT || stored.rows[0].d !== COUNT)
+      throw new Error(`expected ${COUNT} unique codes, got ${JSON.stringify(gen.result)} / ${JSON.stringify(stored.rows[0])}`);
+    b.report('persist_1m_codes_seconds', gen.seconds, 's');
+    b.report('persist_codes_per_second', COUNT / gen.seconds, 'codes/s');
+    b.report('generate_1m_codes_server_peak_rss', gen.peakMb, 'MB');
+    const exp = results.get('export')!;
+    if (exp.result.lines !== COUNT + 1) throw new Error(`export wrote ${exp.result.lines} lines`);
+    b.report('export_1m_codes_seconds', exp.seconds, 's');
+    b.report('export_1m_codes_server_peak_rss', exp.peakMb, 'MB');
+    const imp = results.get('import')!;
+    if (imp.result.added !== COUNT) throw new Error(`import added ${JSON.stringify(imp.result)}`);
+    b.report('import_1m_rows_seconds', imp.seconds, 's');
+    b.report('import_1m_rows_server_peak_rss', imp.peakMb, 'MB');
+    const r = rates as { ours: number; theirs: number | null } | null;
+    if (r) {
+      b.report('memory_codes_per_second', r.ours, 'codes/s');
+      if (r.theirs !== null) {
+        b.report('voucher_code_generator_codes_per_second', r.theirs, 'codes/s');
+        b.report('memory_speedup_vs_voucher_code_generator', r.ours / r.theirs, 'x');
       }
     }
-    const ti = performance.now();
-    const imported = await peakRss(async () => {
-      const r = await fetch(`${url}/api/v1/promo/pools/${target.id}/import`, {
-        method: 'POST',
-        headers: { authorization: headers.authorization, 'content-type': 'text/csv' },
-        body: Readable.toWeb(Readable.from(csv())) as never,
-        duplex: 'half',
-      } as RequestInit);
-      return (await r.json()) as { added: number };
-    });
-    if (imported.result.added !== COUNT) throw new Error(`import added ${JSON.stringify(imported.result)}`);
-    b.report('import_1m_rows_seconds', (performance.now() - ti) / 1000, 's');
-    b.report('import_1m_rows_peak_rss', imported.peakMb, 'MB');
   } finally {
-    await close();
+    clearInterval(timer);
+    await app.stop();
+    await drop();
   }
-  // Last, so that its million-string heaps do not weigh on the memory figures above.
-  memoryRates(b);
 };

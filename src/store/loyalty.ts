@@ -363,7 +363,8 @@ async function writeEntry(
  * Writes the collected entries, their new lots, lot changes, reversed amounts and the member's totals in
  * one statement (data-modifying CTEs): one round trip per ledger change, whatever it touched.
  */
-async function flush(w: Writer): Promise<void> {
+async function flush(w: Writer, events: StoredEvent[] = []): Promise<void> {
+  const stored = events.map((e) => ({ ...e, occurred_at: iso(e.occurred_at), received_at: iso(e.received_at) }));
   const entries = w.entries.map((e) => ({ ...e, takes: e.takes, created_at: iso(e.created_at), expires_at: iso(e.expires_at) }));
   const notice = w.program.expiry_notice;
   const lots = w.entries
@@ -422,6 +423,12 @@ async function flush(w: Writer): Promise<void> {
       UPDATE loyalty_entries AS e SET reversed = e.reversed + v.n
       FROM jsonb_to_recordset(${JSON.stringify(reversed)}::jsonb) AS v(id uuid, n int) WHERE e.id = v.id
       RETURNING 1
+    ), ledger_events AS (
+      INSERT INTO events (id, profile_id, name, properties, occurred_at, received_at, event_id)
+      SELECT id, profile_id, name, properties, occurred_at, received_at, NULL
+      FROM jsonb_to_recordset(${JSON.stringify(stored)}::jsonb) AS r(id uuid, profile_id uuid, name text, properties jsonb,
+        occurred_at timestamptz, received_at timestamptz)
+      RETURNING 1
     )
     UPDATE loyalty_members SET balance = ${w.member.balance}, pending = ${w.member.pending}, updated_at = ${w.now}
     WHERE id = ${w.member.id}`.execute(w.tx);
@@ -437,8 +444,8 @@ async function burnExpired(w: Writer, lots: Lot[]): Promise<void> {
   }
 }
 
-async function beginWrite(tx: Tx, program: Program, memberId: string, now: Date): Promise<Writer> {
-  const member = await lockMember(tx, memberId);
+async function beginWrite(tx: Tx, program: Program, memberId: string, now: Date, locked?: Member): Promise<Writer> {
+  const member = locked && locked.id === memberId ? locked : await lockMember(tx, memberId);
   if (!member || member.program_id !== program.id) throw new LedgerRefusal('member-not-found', `No member ${memberId} in this program.`);
   return { tx, program, member, now, lotDeltas: new Map(), entries: [], transactions: [] };
 }
@@ -490,6 +497,13 @@ export interface LedgerCall {
   requestHash?: string | null;
   /** A held transaction: reserved until commit/rollback, rolled back when this passes. */
   holdUntil?: Date | null;
+  /** The member row, locked in this transaction already (lockMemberWithProgram): not locked again. */
+  locked?: Member;
+  /**
+   * Store the call's events in the ledger's own statement (one round trip fewer) and return them in `stored`
+   * instead of `events` (events with an `event_id` are not made here, so no dedupe is needed).
+   */
+  storeEvents?: boolean;
 }
 
 export interface AccrueCall extends LedgerCall {
@@ -509,6 +523,39 @@ export interface LedgerResult {
   events: LedgerEvent[];
   /** True when an `externalId` seen before answered with the first transaction. */
   replayed: boolean;
+  /** With `storeEvents`: the events stored with the change, to publish after commit. */
+  stored?: StoredEvent[];
+}
+
+/** Ledger events as stored events (ids and times made here), for flush to write. */
+function storedOf(events: LedgerEvent[], now: Date): StoredEvent[] {
+  return events.map((e) => ({ id: newId(), profile_id: e.profile_id, name: e.name, properties: e.properties, occurred_at: now, received_at: now, event_id: null }));
+}
+
+/**
+ * The hot path of accrue and redeem by member id: locks the member row and reads its program in one
+ * statement. Undefined when the program has no such member (the caller tells which is missing).
+ */
+export async function lockMemberWithProgram(tx: Tx, programId: string, memberId: string): Promise<{ member: Member; program: Program } | undefined> {
+  if (!isUuid(memberId)) return undefined;
+  const r = await sql<Record<string, unknown>>`
+    SELECT p.*, m.id AS m_id, m.profile_id AS m_profile_id, m.tier AS m_tier, m.balance AS m_balance, m.pending AS m_pending,
+      m.joined_at AS m_joined_at
+    FROM loyalty_members m JOIN loyalty_programs p ON p.id = m.program_id
+    WHERE m.id = ${memberId}::uuid AND m.program_id = ${programId}::uuid
+    FOR UPDATE OF m`.execute(tx);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const member = {
+    id: row.m_id,
+    program_id: row.id,
+    profile_id: row.m_profile_id,
+    tier: row.m_tier,
+    balance: Number(row.m_balance),
+    pending: Number(row.m_pending),
+    joined_at: row.m_joined_at,
+  } as Member;
+  return { member, program: toProgram(row) };
 }
 
 async function replayExternal(tx: Tx, call: LedgerCall, kind: 'accrue' | 'redeem'): Promise<LedgerResult | null> {
@@ -523,7 +570,7 @@ async function replayExternal(tx: Tx, call: LedgerCall, kind: 'accrue' | 'redeem
 /** Credits points: at once as a new lot, or held/pending when `holdUntil`/`releaseAt` is given. */
 export async function accrue(tx: Tx, call: AccrueCall): Promise<LedgerResult> {
   if (!Number.isInteger(call.points) || call.points <= 0) throw new RangeError('points must be a positive integer');
-  const w = await beginWrite(tx, call.program, call.memberId, call.now);
+  const w = await beginWrite(tx, call.program, call.memberId, call.now, call.locked);
   const replay = await replayExternal(tx, call, 'accrue');
   if (replay) return replay;
   const expiresAt =
@@ -568,14 +615,20 @@ export async function accrue(tx: Tx, call: AccrueCall): Promise<LedgerResult> {
     },
   );
   const entries = [...w.entries];
+  const events = entry ? [event(w, 'points_accrued', call.points, t)] : [];
+  if (call.storeEvents) {
+    const stored = storedOf(events, call.now);
+    await flush(w, stored);
+    return { transaction: t, entries, member: w.member, events: [], stored, replayed: false };
+  }
   await flush(w);
-  return { transaction: t, entries, member: w.member, events: entry ? [event(w, 'points_accrued', call.points, t)] : [], replayed: false };
+  return { transaction: t, entries, member: w.member, events, replayed: false };
 }
 
 /** Debits points from the lots that expire first; refuses with `insufficient-points`. A held redemption reserves at once. */
 export async function redeem(tx: Tx, call: LedgerCall): Promise<LedgerResult> {
   if (!Number.isInteger(call.points) || call.points <= 0) throw new RangeError('points must be a positive integer');
-  const w = await beginWrite(tx, call.program, call.memberId, call.now);
+  const w = await beginWrite(tx, call.program, call.memberId, call.now, call.locked);
   const replay = await replayExternal(tx, call, 'redeem');
   if (replay) return replay;
   const lots = await openLots(tx, w.member.id);
@@ -615,8 +668,14 @@ export async function redeem(tx: Tx, call: LedgerCall): Promise<LedgerResult> {
     },
   );
   const entries = [...w.entries];
+  const events = [event(w, 'points_redeemed', call.points, t)];
+  if (call.storeEvents) {
+    const stored = storedOf(events, call.now);
+    await flush(w, stored);
+    return { transaction: t, entries, member: w.member, events: [], stored, replayed: false };
+  }
   await flush(w);
-  return { transaction: t, entries, member: w.member, events: [event(w, 'points_redeemed', call.points, t)], replayed: false };
+  return { transaction: t, entries, member: w.member, events, replayed: false };
 }
 
 /* ───────────── reversals ───────────── */

@@ -120,7 +120,10 @@ export async function insertCodes(
     codes = order.map((i) => codes[i]);
     perCode = order.map((i) => (f[i] && Object.keys(f[i]!).length ? JSON.stringify(f[i]) : null));
   } else {
-    codes = [...codes].sort();
+    // generation hands them over sorted already; a file's codes come in any order
+    let sorted = true;
+    for (let i = 1; i < codes.length && sorted; i++) sorted = codes[i - 1] < codes[i];
+    if (!sorted) codes = [...codes].sort();
     shared = opts.fields && Object.keys(opts.fields).length ? JSON.stringify(opts.fields) : null;
   }
   const source = perCode

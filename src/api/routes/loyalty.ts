@@ -22,6 +22,7 @@ import {
   LedgerRefusal,
   listMembers,
   listPrograms,
+  lockMemberWithProgram,
   memberOfProfile,
   programReport,
   redeem,
@@ -279,12 +280,49 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
 
   const requestHash = (kind: string, body: unknown) => createHash('sha256').update(kind).update(JSON.stringify(body)).digest('hex');
 
+  /**
+   * The hot path of accrue and redeem by member id (no trigger promotion): the member row is locked and
+   * its program read in one statement, and the events are stored by the ledger's own statement, so a call
+   * is four round trips (begin, lock, write, commit; a redemption reads its lots too).
+   */
+  async function byMemberId(
+    pid: string,
+    memberId: string,
+    op: (tx: Tx, program: Program, locked: Member) => Promise<import('../../store/loyalty.js').LedgerResult>,
+  ) {
+    const r = await ctx.db
+      .transaction()
+      .execute(async (tx) => {
+        const got = await lockMemberWithProgram(tx, pid, memberId);
+        if (!got) {
+          if (!(await getProgram(tx, pid))) throw notFound('Program');
+          throw new LedgerRefusal('member-not-found', `No member ${memberId} in this program.`);
+        }
+        return op(tx, got.program, got.member);
+      })
+      .catch(refusal);
+    publishLedgerEvents(ctx, r.stored ?? []);
+    return r;
+  }
+
   app.post(
     '/loyalty/programs/:pid/accrue',
     { schema: { tags, summary: 'Accrue points (a new lot); `hold` makes a held transaction; `external_id` makes it idempotent; `promotion_id` runs a trigger promotion', params: ProgramParams, body: AccrueBody, response: { 200: TransactionView, 201: TransactionView } } },
     async (req, reply) => {
-      const p = await program((req.params as { pid: string }).pid);
+      const { pid } = req.params as { pid: string };
       const body = req.body as { profile?: ProfileRefInput; member_id?: string; points?: number; reason: string; expires_at?: string; promotion_id?: string; external_id?: string; hold?: string };
+      if (body.member_id !== undefined && body.profile === undefined && body.promotion_id === undefined) {
+        const now = ctx.clock.now();
+        const expiresAt = body.expires_at !== undefined ? new Date(body.expires_at) : undefined;
+        const until = holdUntil(body.hold);
+        if (expiresAt && expiresAt <= now) throw badRequest([{ path: 'expires_at', message: 'must be in the future' }]);
+        const points = pointsOf(body);
+        const r = await byMemberId(pid, body.member_id, (tx, p, locked) =>
+          accrue(tx, { program: p, memberId: locked.id, reason: body.reason, now, externalId: body.external_id, requestHash: requestHash('accrue', body), holdUntil: until, points, expiresAt, locked, storeEvents: true }),
+        );
+        return reply.code(r.replayed ? 200 : 201).send(transactionView(r.transaction, r.member));
+      }
+      const p = await program(pid);
       const memberId = await memberOfBody(p.id, body);
       const now = ctx.clock.now();
       const expiresAt = body.expires_at !== undefined ? new Date(body.expires_at) : undefined;
@@ -308,8 +346,18 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
     '/loyalty/programs/:pid/redeem',
     { schema: { tags, summary: 'Redeem points from the lots that expire first; 422 insufficient-points; `promotion_id` runs a trigger promotion', params: ProgramParams, body: RedeemBody, response: { 200: TransactionView, 201: TransactionView } } },
     async (req, reply) => {
-      const p = await program((req.params as { pid: string }).pid);
+      const { pid } = req.params as { pid: string };
       const body = req.body as { profile?: ProfileRefInput; member_id?: string; points?: number; reason: string; promotion_id?: string; external_id?: string; hold?: string };
+      if (body.member_id !== undefined && body.profile === undefined && body.promotion_id === undefined) {
+        const until = holdUntil(body.hold);
+        const now = ctx.clock.now();
+        const points = pointsOf(body);
+        const r = await byMemberId(pid, body.member_id, (tx, p, locked) =>
+          redeem(tx, { program: p, memberId: locked.id, reason: body.reason, now, externalId: body.external_id, requestHash: requestHash('redeem', body), holdUntil: until, points, locked, storeEvents: true }),
+        );
+        return reply.code(r.replayed ? 200 : 201).send(transactionView(r.transaction, r.member));
+      }
+      const p = await program(pid);
       const memberId = await memberOfBody(p.id, body);
       const until = holdUntil(body.hold);
       const now = ctx.clock.now();
