@@ -1,6 +1,7 @@
 /** Child process of the commit bench: N clients, each posting commits with fresh order ids. */
 import { carts, type BenchShop } from './checkout-data.js';
 import { percentile } from './harness.js';
+import { httpClient } from './http-client.js';
 
 interface Job {
   url: string;
@@ -16,6 +17,8 @@ async function run(job: Job) {
   const headers = { authorization: `Bearer ${job.token}`, 'content-type': 'application/json' };
   const bodies = carts(job.shop, 2000, job.lines, 11);
   const end = Date.now() + job.seconds * 1000;
+  const http = httpClient(job.clients);
+  const c0 = process.cpuUsage();
   const latencies: number[] = [];
   let done = 0;
   let failures = 0;
@@ -25,8 +28,8 @@ async function run(job: Job) {
       for (let i = 0; Date.now() < end; i++) {
         const body = { ...bodies[(c * 7919 + i) % bodies.length], order_id: `${job.run}-${c}-${i}` };
         const t0 = performance.now();
-        const r = await fetch(`${job.url}/api/v1/market/preorder_commit`, { method: 'POST', headers, body: JSON.stringify(body) });
-        const text = await r.text();
+        const r = await http.send('POST', `${job.url}/api/v1/market/preorder_commit`, headers, JSON.stringify(body));
+        const text = r.text;
         latencies.push(performance.now() - t0);
         if (r.status === 201) done++;
         else {
@@ -36,8 +39,10 @@ async function run(job: Job) {
       }
     }),
   );
+  const cpu = process.cpuUsage(c0);
+  http.close();
   latencies.sort((x, y) => x - y);
-  return { done, failures, firstFailure, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) };
+  return { cpuMs: (cpu.user + cpu.system) / 1000, done, failures, firstFailure, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) };
 }
 
 process.once('message', (job: Job) => {

@@ -3,6 +3,7 @@ import { CodeDrawer } from '../domain/promo/draw.js';
 import { expiryOf, generationRefusal, issueRefusal, redeemRefusal, statusAt, type Refusal } from '../domain/promo/lifecycle.js';
 import { poolCapacity } from '../domain/promo/pool.js';
 import { parseTemplate } from '../domain/promo/template.js';
+import { RemoteGeneratorFailed, requestOneCode } from '../promo/remote.js';
 import type { Executor, Tx } from '../store/db.js';
 import * as store from '../store/promo.js';
 
@@ -18,6 +19,8 @@ export class PromoRefusal extends Error {
     return new PromoRefusal(r.slug, r.detail);
   }
 }
+
+export { RemoteGeneratorFailed };
 
 /** The pool or code does not exist (404). */
 export class PromoNotFound extends Error {
@@ -44,22 +47,48 @@ async function poolOf(ex: Executor, poolId: string) {
 }
 
 function mayGenerateOnIssue(pool: store.Pool, via: IssueVia): boolean {
-  if (!pool.generator || !('template' in pool.generator)) return false;
+  if (!pool.generator) return false;
   if (via === 'scenario') return pool.scenario_can_create;
   if (via === 'campaign') return pool.campaign_can_create;
   return pool.scenario_can_create || pool.campaign_can_create;
 }
 
 /**
- * Generate-on-issue: draws one new code and stores it with `insert` (which returns undefined when the code
- * exists in some pool); draws again on a collision, a bounded number of times.
+ * Makes room for one more code in the pool's counter (one conditional UPDATE: racing issues never pass
+ * `max_codes`); refuses with pool-exhausted when it is not there. The room is given back if the
+ * transaction rolls back.
  */
-async function generateOne<T>(tx: Tx, pool: store.Pool, insert: (code: string) => Promise<T | undefined>): Promise<T> {
-  const refusal = generationRefusal(1, await store.countCodes(tx, pool.id), poolCapacity(pool.generator), pool.max_codes);
-  if (refusal) throw PromoRefusal.of(refusal);
-  const drawer = new CodeDrawer(parseTemplate((pool.generator as { template: string }).template), randomFillSync);
+export async function reserveOne(tx: Tx, pool: store.Pool): Promise<void> {
+  const cap = poolCapacity(pool.generator);
+  if ((await store.reserveCodes(tx, pool.id, 1, cap)) !== undefined) return;
+  const refusal = generationRefusal(1, await store.codesTotal(tx, pool.id), cap, pool.max_codes);
+  throw PromoRefusal.of(refusal ?? { slug: 'pool-exhausted', detail: 'The pool has no room for another code.' });
+}
+
+/**
+ * Generate-on-issue: reserves room for one code, then draws it from the template (again on a collision, a
+ * bounded number of times) or asks the remote service for it, and stores it with `insert` (which returns
+ * undefined when the code exists in some pool). A remote failure throws RemoteGeneratorFailed; the caller's
+ * transaction then rolls back, so nothing is half-written.
+ */
+async function generateOne<T>(
+  tx: Tx,
+  pool: store.Pool,
+  insert: (code: string, fields: Record<string, unknown> | null) => Promise<T | undefined>,
+): Promise<T> {
+  await reserveOne(tx, pool);
+  const g = pool.generator!;
+  if ('remote' in g) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const got = await requestOneCode(pool, g.remote, null);
+      const row = await insert(got.code, got.fields);
+      if (row !== undefined) return row;
+    }
+    throw new RemoteGeneratorFailed('The remote code service answered only with codes that exist already.');
+  }
+  const drawer = new CodeDrawer(parseTemplate(g.template), randomFillSync);
   for (let attempt = 0; attempt < 16; attempt++) {
-    const row = await insert(drawer.draw());
+    const row = await insert(drawer.draw(), null);
     if (row !== undefined) return row;
   }
   throw new PromoRefusal('pool-exhausted', 'No free code could be drawn from the template.');
@@ -91,7 +120,7 @@ export const promo = {
     if (pool.multi_profile) {
       let shared = await store.holdFirstSharedCode(tx, pool.id, profileId, now, expiresAt);
       if (!shared && mayGenerateOnIssue(pool, via)) {
-        await generateOne(tx, pool, async (code) => ((await store.insertCodes(tx, pool.id, [code], now)).inserted ? code : undefined));
+        await generateOne(tx, pool, async (code, fields) => ((await store.insertCodes(tx, pool.id, [code], now, { fields })).inserted ? code : undefined));
         shared = await store.holdFirstSharedCode(tx, pool.id, profileId, now, expiresAt);
       }
       if (!shared) throw new PromoRefusal('pool-exhausted', 'The pool has no active shared code.');
@@ -101,7 +130,7 @@ export const promo = {
     const row =
       (await store.claimAvailableCode(tx, pool.id, profileId, now, expiresAt)) ??
       (mayGenerateOnIssue(pool, via)
-        ? await generateOne(tx, pool, (code) => store.insertIssuedCode(tx, pool.id, code, profileId, now, expiresAt))
+        ? await generateOne(tx, pool, (code, fields) => store.insertIssuedCode(tx, pool.id, code, profileId, now, expiresAt, fields))
         : undefined);
     if (!row) throw new PromoRefusal('pool-exhausted', 'The pool has no available code left.');
     return { code: row.code, pool_id: pool.id, expires_at: row.expires_at, existing: false };

@@ -4,7 +4,7 @@ import { codeProblem } from '../domain/promo/codes.js';
 import type { RemoteGenerator } from '../domain/promo/pool.js';
 import type { Progress } from '../engine/jobs.js';
 import type { Executor } from '../store/db.js';
-import { countCodes, insertCodes, type Pool } from '../store/promo.js';
+import { insertCodes, type Pool } from '../store/promo.js';
 
 export interface RemoteOptions {
   /** Per request. */
@@ -25,6 +25,9 @@ export interface RemoteResult {
 }
 
 const MAX_ERRORS = 100;
+
+/** The remote service gave no usable code (it failed, timed out, or answered something else): a 502. */
+export class RemoteGeneratorFailed extends Error {}
 
 class Permanent extends Error {}
 
@@ -121,6 +124,70 @@ export async function generateRemote(
     stalls = inserted === 0 ? stalls + 1 : 0;
     progress?.(result.generated, count);
   }
-  result.total = await countCodes(ex, pool.id);
   return result;
+}
+
+/**
+ * Generate-on-issue from a remote pool: asks the service for one code (`count: 1`). Throws
+ * RemoteGeneratorFailed when it fails after its retries (at most one retry: a profile is waiting) or
+ * answers without a usable code. Stores nothing: the caller does, in its transaction.
+ */
+export async function requestOneCode(
+  pool: Pick<Pool, 'id'>,
+  remote: RemoteGenerator,
+  fields: Record<string, unknown> | null,
+  options: RemoteOptions = {},
+): Promise<{ code: string; fields: Record<string, unknown> | null }> {
+  const o = { timeoutMs: remote.timeout_ms ?? 10_000, retries: Math.min(remote.retries ?? 1, 1), backoffMs: 200, ...options };
+  let answer: unknown;
+  try {
+    answer = await postWithRetries(remote.url, { pool_id: pool.id, count: 1, fields: fields ?? {} }, o);
+  } catch (e) {
+    throw new RemoteGeneratorFailed(`The remote code service failed: ${(e as Error).message}.`);
+  }
+  const item = (answer as { codes?: unknown })?.codes;
+  const first = Array.isArray(item) ? (item[0] as { code?: unknown; fields?: unknown } | undefined) : undefined;
+  if (!first) throw new RemoteGeneratorFailed('The remote code service answered without a code.');
+  const problem = typeof first.code === 'string' ? codeProblem(first.code) : 'has no "code" string';
+  if (problem) throw new RemoteGeneratorFailed(`The remote code service answered with an unusable code: ${problem}.`);
+  const f = first.fields;
+  if (f !== undefined && (f === null || typeof f !== 'object' || Array.isArray(f)))
+    throw new RemoteGeneratorFailed('The remote code service answered with "fields" that are not an object.');
+  const merged = { ...(fields ?? {}), ...((f as Record<string, unknown> | undefined) ?? {}) };
+  return { code: (first.code as string).trim(), fields: Object.keys(merged).length ? merged : null };
+}
+
+/**
+ * One request for `count` codes (generation for profiles): the usable codes with their fields (the request's
+ * fields under the returned ones), the problems of the unusable ones, or the error that ended the request.
+ */
+export async function postCodes(
+  pool: Pick<Pool, 'id'>,
+  remote: RemoteGenerator,
+  count: number,
+  fields: Record<string, unknown> | null,
+  options: RemoteOptions = {},
+): Promise<{ codes: { code: string; fields: Record<string, unknown> | null }[]; invalid: string[] } | { error: string }> {
+  const o = { timeoutMs: remote.timeout_ms ?? 10_000, retries: remote.retries ?? 3, backoffMs: 200, ...options };
+  let answer: unknown;
+  try {
+    answer = await postWithRetries(remote.url, { pool_id: pool.id, count, fields: fields ?? {} }, o);
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+  const list = (answer as { codes?: unknown })?.codes;
+  if (!Array.isArray(list)) return { error: 'the answer has no "codes" array' };
+  const codes: { code: string; fields: Record<string, unknown> | null }[] = [];
+  const invalid: string[] = [];
+  for (const item of list.slice(0, count) as { code?: unknown; fields?: unknown }[]) {
+    const problem = typeof item?.code === 'string' ? codeProblem(item.code) : 'has no "code" string';
+    const f = item?.fields;
+    if (problem || (f !== undefined && (f === null || typeof f !== 'object' || Array.isArray(f)))) {
+      invalid.push(problem ?? '"fields" must be an object');
+      continue;
+    }
+    const merged = { ...(fields ?? {}), ...((f as Record<string, unknown> | undefined) ?? {}) };
+    codes.push({ code: (item.code as string).trim(), fields: Object.keys(merged).length ? merged : null });
+  }
+  return { codes, invalid };
 }

@@ -181,6 +181,13 @@ export async function listPrograms(ex: Executor, limit: number, after?: string):
 
 const MEMBER_COLUMNS = ['id', 'program_id', 'profile_id', 'tier', 'balance', 'pending', 'joined_at'] as const;
 
+/** A page of the program's members in join order (member ids are time-ordered), each with its balance. */
+export async function listMembers(ex: Executor, programId: string, limit: number, after?: string): Promise<Member[]> {
+  let q = ex.selectFrom('loyalty_members').select(MEMBER_COLUMNS).where('program_id', '=', programId).orderBy('id').limit(limit);
+  if (after) q = q.where('id', '>', after);
+  return (await q.execute()) as Member[];
+}
+
 /** Locks the member row for the rest of the transaction: every change to its points happens under this lock. */
 export async function lockMember(tx: Tx, memberId: string): Promise<Member | undefined> {
   return (await tx.selectFrom('loyalty_members').select(MEMBER_COLUMNS).where('id', '=', memberId).forUpdate().executeTakeFirst()) as

@@ -179,8 +179,17 @@ export async function getOrder(ex: Executor, id: string, lock = false): Promise<
   return { ...(head as unknown as Order), items: items as unknown as Order['items'] };
 }
 
-export async function listOrders(ex: Executor, profileId: string, limit: number, before?: { at: string; id: string }): Promise<Order[]> {
-  let q = ex.selectFrom('market_orders').select('id').where('profile_id', '=', profileId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit);
+/** Orders newest first: a profile's (null: everyone's), optionally of one status; keyset on (created_at, id). */
+export async function listOrders(
+  ex: Executor,
+  profileId: string | null,
+  limit: number,
+  before?: { at: string; id: string },
+  status?: OrderStatus,
+): Promise<Order[]> {
+  let q = ex.selectFrom('market_orders').select('id').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit);
+  if (profileId !== null) q = q.where('profile_id', '=', profileId);
+  if (status) q = q.where('status', '=', status);
   if (before) {
     const at = new Date(before.at);
     q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', before.id)])]));

@@ -12,6 +12,8 @@ import type { TimelineEntry } from './timeline.js';
 export interface Pool extends PoolSettings {
   id: string;
   status: 'active' | 'paused';
+  /** Codes the pool holds, deleted ones included (moved only by reserveCodes, acceptStored, releaseReserved). */
+  codes_total: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -29,12 +31,18 @@ export interface CodeRow {
   seq: number;
 }
 
-type PoolDbRow = Omit<Pool, 'generator' | 'custom_fields' | 'max_codes'> & { generator: unknown; custom_fields: unknown; max_codes: number | string | null };
+type PoolDbRow = Omit<Pool, 'generator' | 'custom_fields' | 'max_codes' | 'codes_total'> & {
+  generator: unknown;
+  custom_fields: unknown;
+  max_codes: number | string | null;
+  codes_total: number | string;
+};
 const toPool = (r: PoolDbRow): Pool => ({
   ...r,
   generator: (r.generator ?? null) as Generator,
   custom_fields: (r.custom_fields ?? []) as string[],
   max_codes: r.max_codes === null ? null : Number(r.max_codes),
+  codes_total: Number(r.codes_total ?? 0),
 });
 
 const poolValues = (s: Partial<PoolSettings>) => {
@@ -135,11 +143,13 @@ export async function insertIssuedCode(
   profileId: string,
   now: Date,
   expiresAt: Date | null,
+  fields: Record<string, unknown> | null = null,
 ): Promise<CodeRow | undefined> {
+  const f = fields && Object.keys(fields).length ? JSON.stringify(fields) : null;
   const r = await sql<CodeRow>`
     WITH u AS (
-      INSERT INTO promo_codes (code, pool_id, status, profile_id, issued_at, expires_at, created_at)
-      VALUES (${code}, ${poolId}::uuid, 'issued', ${profileId}::uuid, ${now}::timestamptz, ${expiresAt}::timestamptz, ${now}::timestamptz)
+      INSERT INTO promo_codes (code, pool_id, status, profile_id, issued_at, expires_at, fields, created_at)
+      VALUES (${code}, ${poolId}::uuid, 'issued', ${profileId}::uuid, ${now}::timestamptz, ${expiresAt}::timestamptz, ${f}::jsonb, ${now}::timestamptz)
       ON CONFLICT (code) DO NOTHING RETURNING *
     ), e AS (${timelineInsert('promo_code_issued', now, sql`u.profile_id`, { generated: true })})
     SELECT * FROM u`.execute(ex);
@@ -397,4 +407,129 @@ export async function expireDueCodes(ex: Executor, now: Date, limit: number): Pr
     ), e AS (${timelineInsert('promo_code_expired', now, sql`u.profile_id`, {}, limit)})
     SELECT count(*)::int AS n FROM u`.execute(ex);
   return Number(r.rows[0].n);
+}
+
+/**
+ * Makes room for `n` more codes in the pool's counter: one conditional UPDATE, so that racing generations
+ * and generate-on-issue never pass `max_codes` nor more than half of the template's free space
+ * (`capacity`, null without a template). Returns the new total, or undefined when the room is not there.
+ * Inside a transaction the pool row stays locked until it ends (a rollback gives the room back).
+ */
+export async function reserveCodes(ex: Executor, poolId: string, n: number, capacity: bigint | null): Promise<number | undefined> {
+  const cap = capacity === null ? null : capacity.toString();
+  const r = await sql<{ codes_total: number }>`
+    UPDATE promo_pools SET codes_total = codes_total + ${n}::bigint
+    WHERE id = ${poolId}::uuid AND (max_codes IS NULL OR codes_total + ${n}::bigint <= max_codes)
+      AND (${cap}::numeric IS NULL OR ${2 * n}::numeric <= ${cap}::numeric - codes_total)
+    RETURNING codes_total`.execute(ex);
+  return r.rows[0] === undefined ? undefined : Number(r.rows[0].codes_total);
+}
+
+/** Gives back room reserved for codes that were not made (collisions, a remote service that stopped). */
+export async function releaseReserved(ex: Executor, poolId: string, n: number): Promise<void> {
+  if (n > 0) await sql`UPDATE promo_pools SET codes_total = greatest(0, codes_total - ${n}::bigint) WHERE id = ${poolId}::uuid`.execute(ex);
+}
+
+/**
+ * Counts `k` codes just stored in the pool, as many as `max_codes` leaves room for (one UPDATE under the
+ * pool row lock). Returns how many were accepted; the caller removes the rest in the same transaction.
+ */
+export async function acceptStored(ex: Executor, poolId: string, k: number): Promise<number> {
+  if (k <= 0) return 0;
+  const r = await sql<{ accepted: number }>`
+    WITH o AS (SELECT id, codes_total, max_codes FROM promo_pools WHERE id = ${poolId}::uuid FOR UPDATE)
+    UPDATE promo_pools p
+    SET codes_total = o.codes_total + greatest(0, least(${k}::bigint, coalesce(o.max_codes - o.codes_total, ${k}::bigint)))
+    FROM o WHERE p.id = o.id
+    RETURNING (p.codes_total - o.codes_total)::int AS accepted`.execute(ex);
+  return Number(r.rows[0]?.accepted ?? 0);
+}
+
+/** The pool's counter: how many codes it holds, deleted ones included. */
+export async function codesTotal(ex: Executor, poolId: string): Promise<number> {
+  const r = await sql<{ n: number }>`SELECT codes_total AS n FROM promo_pools WHERE id = ${poolId}::uuid`.execute(ex);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** Removes codes stored in this transaction that the pool has no room for (see acceptStored). */
+export async function removeFreshCodes(ex: Executor, poolId: string, codes: string[]): Promise<void> {
+  if (codes.length) await sql`DELETE FROM promo_codes WHERE pool_id = ${poolId}::uuid AND code = ANY(${codes}::text[])`.execute(ex);
+}
+
+export interface StatusCounts {
+  available: number;
+  issued: number;
+  redeemed: number;
+  expired: number;
+  deleted: number;
+}
+
+/** Per-status totals of each pool (an issued code past its TTL counts as expired), from the status index. */
+export async function statusCounts(ex: Executor, poolIds: string[], now: Date): Promise<Map<string, StatusCounts>> {
+  const out = new Map<string, StatusCounts>();
+  for (const id of poolIds) out.set(id, { available: 0, issued: 0, redeemed: 0, expired: 0, deleted: 0 });
+  if (!poolIds.length) return out;
+  const r = await sql<{ pool_id: string; status: string; n: number }>`
+    SELECT pool_id, CASE WHEN status = 'issued' AND expires_at <= ${now}::timestamptz THEN 'expired' ELSE status END AS status, count(*)::int AS n
+    FROM promo_codes WHERE pool_id = ANY(${poolIds}::uuid[]) GROUP BY 1, 2`.execute(ex);
+  for (const row of r.rows) {
+    const c = out.get(row.pool_id);
+    if (c && row.status in c) c[row.status as keyof StatusCounts] += Number(row.n);
+  }
+  return out;
+}
+
+/** Which of these profiles hold a live (issued, unexpired) code of the pool. */
+export async function profilesHoldingCodes(ex: Executor, poolId: string, profileIds: string[], now: Date): Promise<Set<string>> {
+  if (!profileIds.length) return new Set();
+  const r = await sql<{ profile_id: string }>`
+    SELECT profile_id FROM promo_codes WHERE pool_id = ${poolId}::uuid AND profile_id = ANY(${profileIds}::uuid[]) AND status = 'issued'
+      AND (expires_at IS NULL OR expires_at > ${now}::timestamptz)`.execute(ex);
+  return new Set(r.rows.map((x) => x.profile_id));
+}
+
+/** Marks these profiles' codes of the pool whose TTL ran out as expired (so each may receive a new one). */
+export async function expireCodesOfProfiles(ex: Executor, poolId: string, profileIds: string[], now: Date): Promise<void> {
+  if (!profileIds.length) return;
+  await sql`
+    WITH u AS (
+      UPDATE promo_codes SET status = 'expired' WHERE pool_id = ${poolId}::uuid AND profile_id = ANY(${profileIds}::uuid[])
+        AND status = 'issued' AND expires_at <= ${now}::timestamptz RETURNING *
+    ) ${timelineInsert('promo_code_expired', now, sql`u.profile_id`, {}, profileIds.length)}`.execute(ex);
+}
+
+/**
+ * Stores codes already issued, one per profile (auto-linked import, generation for profiles), each with its
+ * timeline entry. A row is skipped when its code exists in any pool or its profile holds a live code of
+ * the pool (the one-issued-per-profile index); returns the codes that landed with their profiles.
+ */
+export async function insertLinkedCodes(
+  ex: Executor,
+  poolId: string,
+  rows: { code: string; profile_id: string; fields: Record<string, unknown> | null }[],
+  now: Date,
+  expiresAt: Date | null,
+  data: Record<string, unknown> = {},
+): Promise<{ code: string; profile_id: string }[]> {
+  if (!rows.length) return [];
+  const sorted = [...rows].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const codes = sorted.map((r) => r.code);
+  const profiles = sorted.map((r) => r.profile_id);
+  const fields = sorted.map((r) => (r.fields && Object.keys(r.fields).length ? JSON.stringify(r.fields) : null));
+  const r = await sql<{ code: string; profile_id: string }>`
+    WITH u AS (
+      INSERT INTO promo_codes (code, pool_id, status, profile_id, issued_at, expires_at, fields, created_at)
+      SELECT t.code, ${poolId}::uuid, 'issued', t.profile_id, ${now}::timestamptz, ${expiresAt}::timestamptz, t.fields, ${now}::timestamptz
+      FROM unnest(${codes}::text[], ${profiles}::uuid[], ${fields}::jsonb[]) AS t(code, profile_id, fields)
+      ON CONFLICT DO NOTHING RETURNING code, pool_id, profile_id
+    ), e AS (${timelineInsert('promo_code_issued', now, sql`u.profile_id`, data, rows.length)})
+    SELECT code, profile_id FROM u`.execute(ex);
+  return r.rows;
+}
+
+/** Which of these codes exist in any pool. */
+export async function existingCodes(ex: Executor, codes: string[]): Promise<Set<string>> {
+  if (!codes.length) return new Set();
+  const r = await sql<{ code: string }>`SELECT code FROM promo_codes WHERE code = ANY(${codes}::text[])`.execute(ex);
+  return new Set(r.rows.map((x) => x.code));
 }

@@ -205,6 +205,8 @@ export interface PromoPoolsTable {
   campaign_can_create: boolean;
   custom_fields: Json<string[]>;
   status: 'active' | 'paused';
+  /** Codes the pool holds, deleted ones included (migration 0013). */
+  codes_total: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -20,11 +20,13 @@ import {
   history,
   joinProgram,
   LedgerRefusal,
+  listMembers,
   listPrograms,
   memberOfProfile,
   programReport,
   redeem,
   rollbackTransaction,
+  updateProgram,
   type Entry,
   type LedgerEvent,
   type Member,
@@ -45,6 +47,7 @@ import {
   MemberView,
   ProgramBody,
   ProgramParams,
+  ProgramPatchBody,
   ProgramView,
   RedeemBody,
   ReportQuery,
@@ -169,6 +172,50 @@ export function loyaltyRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/loyalty/programs/:pid', { schema: { tags, summary: 'A loyalty program', params: ProgramParams, response: { 200: ProgramView } } }, async (req) =>
     programView(await program((req.params as { pid: string }).pid)),
+  );
+
+  app.patch(
+    '/loyalty/programs/:pid',
+    { schema: { tags, summary: 'Change some settings of a program; the rest stay; 400 names every bad field', params: ProgramParams, body: ProgramPatchBody, response: { 200: ProgramView } } },
+    async (req) => {
+      const { pid } = req.params as { pid: string };
+      const updated = await ctx.db.transaction().execute(async (tx) => {
+        const cur = await getProgram(tx, pid);
+        if (!cur) throw notFound('Program');
+        const v = programView(cur);
+        const current: ProgramInput = {
+          name: v.name,
+          currency: v.currency,
+          welcome_points: v.welcome_points,
+          point_value: v.point_value,
+          points_rounding: v.points_rounding,
+          points_ttl: v.points_ttl,
+          accrual_hold: v.accrual_hold,
+          redeem_max_share: v.redeem_max_share,
+          tiers: v.tiers,
+          tier_window: v.tier_window,
+          expiry_notice: v.expiry_notice,
+          timezone: v.timezone,
+        };
+        const s = toProgramSettings({ ...current, ...(req.body as Partial<ProgramInput>) });
+        if (Array.isArray(s)) throw badRequest(s);
+        return (await updateProgram(tx, pid, s, ctx.clock.now()))!;
+      });
+      return programView(updated);
+    },
+  );
+
+  app.get(
+    '/loyalty/programs/:pid/members',
+    { schema: { tags, summary: 'The program members in join order, each with balance and pending points', params: ProgramParams, querystring: PageQuery, response: { 200: Page(MemberView) } } },
+    async (req) => {
+      const { pid } = req.params as { pid: string };
+      const q = req.query as { limit?: number; cursor?: string };
+      await program(pid);
+      const limit = q.limit ?? 50;
+      const page = pageOf(await listMembers(ctx.db, pid, limit + 1, cursorAfter(q.cursor)), limit, (m) => [m.id]);
+      return { items: page.items.map((m) => memberView(m)), next_cursor: page.next_cursor };
+    },
   );
 
   app.post(

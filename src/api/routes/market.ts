@@ -275,13 +275,17 @@ export function marketRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get(
     '/market/orders',
-    { schema: { tags, summary: "A profile's orders, newest first", querystring: OrderListQuery, response: { 200: Page(OrderView) } } },
+    { schema: { tags, summary: "Orders, newest first: a profile's with ?profile=, else all; ?status= filters", querystring: OrderListQuery, response: { 200: Page(OrderView) } } },
     async (req) => {
-      const q = req.query as { profile: string; limit?: number; cursor?: string };
-      const ref = parseProfileRef(profileQueryRef(q.profile));
-      if (typeof ref === 'string') throw badRequest([{ path: 'query.profile', message: ref }]);
-      const profile = await findProfile(ctx.db, ref);
-      if (!profile) throw notFound('Profile');
+      const q = req.query as { profile?: string; status?: OrderStatus; limit?: number; cursor?: string };
+      let profile: { id: string } | null = null;
+      if (q.profile !== undefined) {
+        const ref = parseProfileRef(profileQueryRef(q.profile));
+        if (typeof ref === 'string') throw badRequest([{ path: 'query.profile', message: ref }]);
+        const found = await findProfile(ctx.db, ref);
+        if (!found) throw notFound('Profile');
+        profile = found;
+      }
       let before: { at: string; id: string } | undefined;
       if (q.cursor !== undefined) {
         const key = decodeCursor(q.cursor, 2);
@@ -289,7 +293,7 @@ export function marketRoutes(app: FastifyInstance, ctx: AppContext) {
         before = { at: key[0], id: key[1] };
       }
       const limit = q.limit ?? 50;
-      const rows = await listOrders(ctx.db, profile.id, limit + 1, before);
+      const rows = await listOrders(ctx.db, profile?.id ?? null, limit + 1, before, q.status);
       const page = pageOf(rows, limit, (o) => [iso(o.created_at), o.id]);
       return { items: page.items.map(orderView), next_cursor: page.next_cursor && encodeCursor([iso(page.items.at(-1)!.created_at), page.items.at(-1)!.id]) };
     },

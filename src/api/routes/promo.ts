@@ -9,17 +9,30 @@ import type { AppContext } from '../../context.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { statusAt } from '../../domain/promo/lifecycle.js';
 import { poolCapacity, settingErrors, type PoolSettings } from '../../domain/promo/pool.js';
-import { parseProfileRef, type ProfileRefInput } from '../../domain/profiles/ref.js';
+import { parseProfileRef, type ProfileRef, type ProfileRefInput } from '../../domain/profiles/ref.js';
 import { startJob } from '../../engine/jobs.js';
-import { promo, PromoNotFound, PromoRefusal, type IssueVia } from '../../engine/promo.js';
+import { promo, PromoNotFound, PromoRefusal, RemoteGeneratorFailed, type IssueVia } from '../../engine/promo.js';
 import { exportCodes, exportFields } from '../../promo/export.js';
-import { checkGeneration, generateCodes } from '../../promo/generate.js';
+import { checkGeneration, generateCodes, generateForProfiles } from '../../promo/generate.js';
 import { CodeImportError, importCodes, sniffFormat, type CodeImportOptions } from '../../promo/import.js';
 import type { Executor } from '../../store/db.js';
 import { findProfile } from '../../store/profiles.js';
-import { createPool, getCode, getPool, listCodes, listPools, templateNameTaken, updatePool, type CodeRow, type Pool } from '../../store/promo.js';
+import {
+  createPool,
+  getCode,
+  getPool,
+  listCodes,
+  listPools,
+  statusCounts,
+  templateNameTaken,
+  updatePool,
+  type CodeRow,
+  type Pool,
+  type StatusCounts,
+} from '../../store/promo.js';
+import { getSegment, lookupProfileIds, matchingIds, membershipCondition, referencedSegments } from '../../store/segments.js';
 import { cursorAfter } from '../pagination.js';
-import { badRequest, conflict, notFound, unprocessable } from '../problem.js';
+import { badRequest, conflict, notFound, ProblemError, unprocessable, type FieldError } from '../problem.js';
 import { IdParams, Page, PageQuery } from '../schemas/common.js';
 import {
   AsyncQuery,
@@ -71,7 +84,17 @@ function checkSettings(s: PoolSettings) {
   if (errors.length) throw badRequest(errors);
 }
 
-const poolView = (p: Pool) => ({ ...p, capacity: poolCapacity(p.generator)?.toString() ?? null });
+const ZERO: StatusCounts = { available: 0, issued: 0, redeemed: 0, expired: 0, deleted: 0 };
+const poolView = (p: Pool, counts: StatusCounts = ZERO) => {
+  const { codes_total: _total, ...rest } = p;
+  return { ...rest, counts, capacity: poolCapacity(p.generator)?.toString() ?? null };
+};
+/** Pools with their per-status totals (one grouped query over the status index). */
+async function poolViews(ex: Executor, pools: Pool[], now: Date) {
+  const counts = await statusCounts(ex, pools.map((p) => p.id), now);
+  return pools.map((p) => poolView(p, counts.get(p.id)));
+}
+const onePoolView = async (ex: Executor, p: Pool, now: Date) => (await poolViews(ex, [p], now))[0];
 
 function codeView(r: CodeRow, now: Date) {
   return { ...r, status: statusAt(r, now), fields: r.fields ?? {} };
@@ -84,6 +107,7 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
   } catch (e) {
     if (e instanceof PromoRefusal) throw unprocessable(e.slug, e.message);
     if (e instanceof PromoNotFound) throw notFound(e.what);
+    if (e instanceof RemoteGeneratorFailed) throw new ProblemError(502, 'remote-generator-failed', e.message);
     throw e;
   }
 }
@@ -121,12 +145,12 @@ export function promoRoutes(app: FastifyInstance, ctx: AppContext) {
     const q = req.query as { limit?: number; cursor?: string };
     const limit = q.limit ?? 50;
     const rows = await listPools(ctx.db, limit + 1, cursorAfter(q.cursor));
-    const items = rows.slice(0, limit).map(poolView);
+    const items = await poolViews(ctx.db, rows.slice(0, limit), ctx.clock.now());
     return { items, next_cursor: rows.length > limit ? encodeCursor([items[items.length - 1].id]) : null };
   });
 
   app.get('/promo/pools/:id', { schema: { tags, summary: 'A pool with its capacity', params: IdParams, response: { 200: PoolView } } }, async (req) =>
-    poolView(await requirePool(ctx.db, (req.params as { id: string }).id)),
+    onePoolView(ctx.db, await requirePool(ctx.db, (req.params as { id: string }).id), ctx.clock.now()),
   );
 
   app.patch(
@@ -143,7 +167,7 @@ export function promoRoutes(app: FastifyInstance, ctx: AppContext) {
           throw conflict('template-name-taken', `Another pool uses the template name "${patch.template_name}".`);
         return updatePool(tx, id, { ...patch, ...(body.status ? { status: body.status } : {}) }, ctx.clock.now());
       });
-      return poolView(pool!);
+      return onePoolView(ctx.db, pool!, ctx.clock.now());
     },
   );
 
@@ -154,7 +178,7 @@ export function promoRoutes(app: FastifyInstance, ctx: AppContext) {
       async (req) => {
         const pool = await updatePool(ctx.db, (req.params as { id: string }).id, { status }, ctx.clock.now());
         if (!pool) throw notFound('Pool');
-        return poolView(pool);
+        return onePoolView(ctx.db, pool, ctx.clock.now());
       },
     );
   }
@@ -173,12 +197,50 @@ export function promoRoutes(app: FastifyInstance, ctx: AppContext) {
     },
     async (req, reply) => {
       const pool = await requirePool(ctx.db, (req.params as { id: string }).id);
-      const { count, fields } = req.body as { count: number; fields?: Record<string, unknown> };
-      const unknown = Object.keys(fields ?? {}).filter((f) => !pool.custom_fields.includes(f));
-      if (unknown.length) throw badRequest(unknown.map((f) => ({ path: `fields.${f}`, message: 'is not one of the pool custom_fields' })));
-      await guarded(() => checkGeneration(ctx.db, pool, count));
-      const run = (progress?: (done: number, total?: number | null) => void) => generateCodes(ctx.db, ctx.clock, pool, count, fields ?? null, progress);
-      if (!(req.query as { async?: boolean }).async) return run();
+      const body = req.body as { count?: number; profiles?: ProfileRefInput[]; segment_id?: string; fields?: Record<string, unknown> };
+      const { count, fields } = body;
+      const errors: FieldError[] = Object.keys(fields ?? {})
+        .filter((f) => !pool.custom_fields.includes(f))
+        .map((f) => ({ path: `fields.${f}`, message: 'is not one of the pool custom_fields' }));
+      const given = (['count', 'profiles', 'segment_id'] as const).filter((k) => body[k] !== undefined);
+      if (given.length !== 1) errors.push({ path: given.length ? given[1] : 'count', message: 'give exactly one of count, profiles, segment_id' });
+      const refs = (body.profiles ?? []).map((p, i) => ({ i, ref: parseProfileRef(p) }));
+      for (const { i, ref } of refs) if (typeof ref === 'string') errors.push({ path: `profiles.${i}`, message: ref });
+      if (errors.length) throw badRequest(errors);
+      const async = (req.query as { async?: boolean }).async;
+      if (count !== undefined) {
+        await guarded(() => checkGeneration(ctx.db, pool, count));
+        const run = (progress?: (done: number, total?: number | null) => void) => generateCodes(ctx.db, ctx.clock, pool, count, fields ?? null, progress);
+        if (!async) return run();
+        const jobId = await startJob(ctx, 'promo.generate', (progress) => run(progress));
+        return reply.code(202).send({ job_id: jobId });
+      }
+      let profileIds: string[];
+      if (body.segment_id !== undefined) {
+        const seg = await getSegment(ctx.db, body.segment_id);
+        if (!seg) throw notFound('Segment');
+        const cond = membershipCondition(seg, { now: ctx.clock.now(), scope: null, segments: await referencedSegments(ctx.db, seg.conditions) });
+        profileIds = await matchingIds(ctx.db, cond);
+      } else {
+        const parsed = refs.map(({ i, ref }) => ({ i, ref: ref as ProfileRef }));
+        const found = new Map<string, string>();
+        for (const kind of ['id', 'email', 'phone', 'external_id'] as const) {
+          const values = [...new Set(parsed.filter((r) => r.ref.kind === kind).map((r) => r.ref.value))];
+          for (const [v, id] of await lookupProfileIds(ctx.db, kind, values)) found.set(`${kind}:${v}`, id);
+        }
+        const ids: string[] = [];
+        const missing: FieldError[] = [];
+        for (const { i, ref } of parsed) {
+          const id = found.get(`${ref.kind}:${ref.value}`);
+          if (id) ids.push(id);
+          else missing.push({ path: `profiles.${i}`, message: `no profile with this ${ref.kind}` });
+        }
+        if (missing.length) throw new ProblemError(404, 'not-found', 'Some profiles do not exist.', missing);
+        profileIds = ids;
+      }
+      const run = (progress?: (done: number, total?: number | null) => void) =>
+        guarded(() => generateForProfiles(ctx.db, ctx.clock, pool, profileIds, fields ?? null, progress));
+      if (!async) return run();
       const jobId = await startJob(ctx, 'promo.generate', (progress) => run(progress));
       return reply.code(202).send({ job_id: jobId });
     },

@@ -40,6 +40,7 @@ import { IdParams, Page, PageQuery } from '../schemas/common.js';
 import { ProfileView } from '../schemas/profiles.js';
 import {
   CountView,
+  CountBody,
   MembersBody,
   MembersQuery,
   MembersResult,
@@ -288,6 +289,29 @@ export function segmentRoutes(app: FastifyInstance, ctx: AppContext) {
     await membership.definitionsChanged();
     return reply.code(204).send();
   });
+
+  app.post(
+    '/segments/count',
+    {
+      schema: {
+        tags,
+        summary: 'How many profiles unsaved conditions match now (the segment editor counts before saving); 400 names every bad part of the tree',
+        body: CountBody,
+        response: { 200: CountView },
+      },
+    },
+    async (req) => {
+      const { conditions } = req.body as { conditions: unknown };
+      await checkDefinition(ctx.db, null, conditions);
+      const count = await ctx.db.transaction().execute(async (tx) => {
+        await sql`SET LOCAL work_mem = '64MB'`.execute(tx);
+        const tree = conditions as ConditionNode;
+        const cond = membershipCondition({ id: 'new', type: 'dynamic', conditions: tree }, { now: ctx.clock.now(), scope: null, segments: await referencedSegments(tx, tree) });
+        return countMatching(tx, cond);
+      });
+      return { count };
+    },
+  );
 
   app.get('/segments/:id/count', { schema: { tags, summary: 'How many profiles the segment holds now', params: IdParams, response: { 200: CountView } } }, async (req) => {
     const s = await load((req.params as { id: string }).id);

@@ -32,6 +32,8 @@ export const ProgramBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const ProgramPatchBody = Type.Partial(ProgramBody, { additionalProperties: false, minProperties: 1, description: 'Any settings of a program; the others keep their values' });
+
 export const ProgramView = Type.Object({
   id: Uuid,
   name: Type.String(),

@@ -131,7 +131,10 @@ export const OrderView = Type.Object({
 });
 
 export const OrderListQuery = Type.Object({
-  profile: Type.String({ minLength: 1, maxLength: 254, description: 'a profile id, email, phone or external_id' }),
+  profile: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'a profile id, email, phone or external_id; without it, every order' })),
+  status: Type.Optional(
+    Type.Union(['new', 'paid', 'delivered', 'canceled', 'part_refunded', 'refunded'].map((s) => Type.Literal(s)), { description: 'only orders in this status' }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
 });

@@ -81,10 +81,22 @@ export const PoolPatchBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
+export const PoolCounts = Type.Object(
+  {
+    available: Type.Integer(),
+    issued: Type.Integer(),
+    redeemed: Type.Integer(),
+    expired: Type.Integer(),
+    deleted: Type.Integer(),
+  },
+  { description: 'Codes of the pool per status; an issued code past its TTL counts as expired' },
+);
+
 export const PoolView = Type.Object({
   id: Uuid,
   ...settings,
   status: PoolStatus,
+  counts: PoolCounts,
   capacity: Type.Union([Type.String({ pattern: '^[0-9]+$' }), Type.Null()], {
     description: 'How many distinct codes the template can make, as exact decimal digits (it often passes 2^53); null without a template',
   }),
@@ -93,8 +105,15 @@ export const PoolView = Type.Object({
 });
 
 export const GenerateBody = Type.Object(
-  { count: Type.Integer({ minimum: 1, maximum: 10_000_000 }), fields: Type.Optional(JsonObject) },
-  { additionalProperties: false },
+  {
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'How many unissued codes to make' })),
+    profiles: Type.Optional(
+      Type.Array(ProfileRefSchema, { minItems: 1, maxItems: 10_000, description: 'Make one new code for each of these profiles and issue it to them' }),
+    ),
+    segment_id: Type.Optional(Type.String({ format: 'uuid', description: "Make one new code for each of the segment's members and issue it to them" })),
+    fields: Type.Optional(JsonObject),
+  },
+  { additionalProperties: false, description: 'Exactly one of count, profiles, segment_id' },
 );
 export const AsyncQuery = Type.Object({ async: Type.Optional(Type.Boolean()) });
 
@@ -104,7 +123,11 @@ export const GenerateResultView = Type.Object({
   requested: Type.Optional(Type.Integer()),
   invalid: Type.Optional(Type.Integer()),
   duplicates: Type.Optional(Type.Integer()),
-  errors: Type.Optional(Type.Array(Type.Object({ chunk: Type.Integer(), index: Type.Optional(Type.Integer()), message: Type.String() }))),
+  errors: Type.Optional(
+    Type.Array(Type.Object({ chunk: Type.Optional(Type.Integer()), index: Type.Optional(Type.Integer()), message: Type.String() })),
+  ),
+  issued: Type.Optional(Type.Integer({ description: 'With profiles or segment_id: profiles that received a new code' })),
+  skipped: Type.Optional(Type.Integer({ description: 'With profiles or segment_id: profiles that hold a live code of the pool already' })),
 });
 
 export const CodeStatus = Type.Union(CODE_STATUSES.map((s) => Type.Literal(s)));
@@ -161,6 +184,7 @@ export const ImportResultView = Type.Object({
   invalid: Type.Integer(),
   errors: Type.Array(Type.Object({ row: Type.Integer(), message: Type.String() })),
   errors_truncated: Type.Optional(Type.Boolean()),
+  linked: Type.Optional(Type.Integer({ description: 'auto_link pools: added codes issued to the profile their row names (profile, email, phone or external_id column)' })),
 });
 
 export const ExportQuery = Type.Object({

@@ -53,6 +53,8 @@ export const SegmentCreateQuery = Type.Object({ async: Type.Optional(Type.Boolea
 
 export const CountView = Type.Object({ count: Type.Integer() });
 
+export const CountBody = Type.Object({ conditions: Conditions }, { additionalProperties: false, description: 'Conditions as a dynamic segment takes them' });
+
 export const MembersBody = Type.Object(
   { profiles: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 10_000, description: 'Profile references {id|email|phone|external_id}' }) },
   { additionalProperties: false },

@@ -7,6 +7,7 @@ import promotions from './0006_promotions.js';
 import segmentsOrdersRfm from './0009_segments_orders_rfm.js';
 import messagingTracking from './0011_messaging_tracking.js';
 import campaigns from './0008_campaigns.js';
+import promoPoolCounters from './0013_promo_pool_counters.js';
 
 /**
  * Every migration, in order. Each is plain SQL that runs unchanged on PGlite and on a PostgreSQL server.
@@ -22,4 +23,5 @@ export const migrations: { name: string; sql: string }[] = [
   { name: '0009_segments_orders_rfm', sql: segmentsOrdersRfm },
   { name: '0011_messaging_tracking', sql: messagingTracking },
   { name: '0008_campaigns', sql: campaigns },
+  { name: '0013_promo_pool_counters', sql: promoPoolCounters },
 ];
