@@ -133,6 +133,12 @@ run('scenario editor', () => {
     await poll(() => node('wait_event').getByTestId('node-count').textContent()).toMatch(/^1/);
     await page.getByTestId('scenario-funnel').getByTestId('chart-funnel').waitFor();
     await b.shot('scenarios-03-live-counts');
+    // Launched again from the editor while her instance waits: the scenario ignores re-entry.
+    const again = page.getByTestId('launch');
+    await again.getByLabel('Customer').fill('anna@example.com');
+    await again.getByLabel('Launch data (JSON)').fill('{"cart_id": "c-1"}');
+    await again.getByRole('button', { name: 'Launch' }).click();
+    await poll(() => again.getByTestId('launch-result').textContent()).toBe('Skipped: reentry-ignore');
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByTestId('scenario-bar').getByText('paused', { exact: true }).waitFor();
   });
