@@ -132,6 +132,8 @@ run('scenario editor', () => {
     expect(launch.status).toBeLessThan(300);
     await poll(() => node('wait_event').getByTestId('node-count').textContent()).toMatch(/^1/);
     await page.getByTestId('scenario-funnel').getByTestId('chart-funnel').waitFor();
+    await poll(() => page.getByTestId('scenario-instances').locator('tbody tr').count()).toBe(1);
+    expect(await page.getByTestId('scenario-instances').locator('tbody tr').first().textContent()).toContain('wait_event');
     await b.shot('scenarios-03-live-counts');
     // Launched again from the editor while her instance waits: the scenario ignores re-entry.
     const again = page.getByTestId('launch');
