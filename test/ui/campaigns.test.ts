@@ -101,7 +101,7 @@ run('campaigns and messages screens', () => {
     const send = page.getByTestId('trigger-send');
     await send.getByLabel('Profile').fill('nobody@example.com');
     await send.getByRole('button', { name: 'Send now' }).click();
-    await poll(() => send.getByTestId('form-problem').textContent()).toBeTruthy();
+    await poll(() => fieldError(send, 'profile').textContent()).toBe('no profile matches this');
     await send.getByLabel('Profile').fill('bob@example.com');
     await send.getByRole('button', { name: 'Send now' }).click();
     await poll(() => send.getByTestId('send-result').textContent()).toBe('Queued.');

@@ -102,7 +102,12 @@ function TriggerSend({ campaign }: { campaign: Campaign }) {
   const form = useApiForm({
     initial: { profile: '' },
     validate: (v) => (v.profile.trim() ? [] : [{ path: 'profile', message: 'enter the customer (email, phone or profile id)' }]),
-    submit: (v) => api.post<{ status: string; reason: string | null; skipped?: string; duplicate: boolean }>(`/campaigns/${campaign.id}/send`, { profile: toProfileRef(v.profile) }),
+    submit: (v) =>
+      api.post<{ status: string; reason: string | null; skipped?: string; duplicate: boolean }>(`/campaigns/${campaign.id}/send`, { profile: toProfileRef(v.profile) }).catch((err: unknown) => {
+        // An unknown customer is the profile field's fault.
+        if (err instanceof ApiError && err.status === 404) throw new ApiError({ ...err.problem, errors: [{ path: 'profile', message: 'no profile matches this' }] });
+        throw err;
+      }),
     onSuccess: (r) => {
       setResult(r.status === 'queued' ? 'Queued.' : `Skipped: ${r.skipped ?? r.reason ?? 'no reason given'}.`);
       void client.invalidateQueries({ queryKey: ['campaigns', campaign.id] });

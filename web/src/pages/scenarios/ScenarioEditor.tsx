@@ -12,6 +12,8 @@ import { Badge, Button, Card, Modal } from '../../components/ui';
 import type { Scenario, ScenarioNode, ScenarioSettings, ScenarioStats, TraceStep } from './api';
 import { BUILT_IN, GROUPS, isTrigger, mergeServerTypes, paletteOf, type NodeType } from './catalogue';
 import { FlowNode, type FlowNodeType } from './FlowNode';
+import { Instances } from './Instances';
+import { LaunchCard } from './LaunchCard';
 import { connect, insertOnEdge, layout, newId, NODE_H, NODE_W, nodeOfFault, outputsOf, removeNode, summaryOf } from './graph';
 import { NodeForm } from './NodeForm';
 import { SettingsForm } from './SettingsForm';
@@ -388,6 +390,7 @@ function Canvas({ scenario, initial }: { scenario?: Scenario; initial: Draft & {
               ))}
             </Card>
           }
+          {scenario && scenario.status === 'active' && <LaunchCard scenarioId={scenario.id} />}
           {scenario && (
             <Card title="Simulate a customer" testId="simulate">
               <div className="form">
@@ -438,6 +441,11 @@ function Canvas({ scenario, initial }: { scenario?: Scenario; initial: Draft & {
               ))}
             </dl>
           </Card>
+        </div>
+      )}
+      {scenario && scenario.status !== 'draft' && (
+        <div style={{ marginTop: 16 }}>
+          <Instances scenarioId={scenario.id} onPick={setSelected} />
         </div>
       )}
       {showSettings && (

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link, Route, Routes, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, ApiError, type Page } from '../../api/client';
 import { PageFallback } from '../../components/auth';
@@ -7,11 +7,14 @@ import { Icon } from '../../components/icons';
 import { Badge, Button, Card, Empty, ErrorState, PageHeader, Spinner, Time } from '../../components/ui';
 import { listScenarios, type Scenario, type ScenarioTemplate } from './api';
 import type { Draft } from './ScenarioEditor';
+import { TemplateSetup } from './TemplateSetup';
 
 // The canvas (React Flow, dagre) is its own chunk: the scenario list does not load it.
 const ScenarioEditor = lazy(() => import('./ScenarioEditor'));
 
 const BLANK: Draft = { name: 'New scenario', description: '', settings: { reentry: 'new_instance' }, nodes: [] };
+
+const templateKey = (t: ScenarioTemplate, i: number) => t.id ?? t.key ?? String(i);
 
 const missing = (e: unknown) => e instanceof ApiError && e.status === 404;
 
@@ -91,7 +94,7 @@ function ScenarioList() {
           ) : (
             <div className="stack stack--tight">
               {templates.data.map((t, i) => (
-                <button type="button" key={t.id ?? i} className="template-pick" onClick={() => navigate(`/scenarios/new?template=${encodeURIComponent(t.id ?? String(i))}`)}>
+                <button type="button" key={templateKey(t, i)} className="template-pick" data-template={templateKey(t, i)} onClick={() => navigate(`/scenarios/new?template=${encodeURIComponent(templateKey(t, i))}`)}>
                   <strong>{t.name}</strong>
                   {t.description && <span className="muted small">{t.description}</span>}
                 </button>
@@ -108,15 +111,19 @@ function NewScenario() {
   const [params] = useSearchParams();
   const templates = useTemplates();
   const key = params.get('template');
+  const [ready, setReady] = useState<Draft | null>(null);
   if (key && templates.isPending) return <Spinner />;
-  const t = key ? templates.data?.find((x, i) => (x.id ?? String(i)) === key) : undefined;
-  const initial: Draft = t ? { name: t.name, description: t.description ?? '', settings: t.settings ?? BLANK.settings, nodes: t.nodes } : BLANK;
+  const t = key ? templates.data?.find((x, i) => templateKey(x, i) === key) : undefined;
   return (
     <>
       <PageHeader title="New scenario" back={<Link to="/scenarios">← Scenarios</Link>} />
-      <Suspense fallback={<PageFallback />}>
-        <ScenarioEditor initial={initial} />
-      </Suspense>
+      {t && !ready ? (
+        <TemplateSetup template={t} onReady={setReady} />
+      ) : (
+        <Suspense fallback={<PageFallback />}>
+          <ScenarioEditor initial={ready ?? BLANK} />
+        </Suspense>
+      )}
     </>
   );
 }

@@ -56,10 +56,14 @@ export interface TraceStep {
 
 export interface ScenarioTemplate {
   id?: string;
+  /** The classic's stable name (`abandoned_cart`). */
+  key?: string;
   name: string;
   description?: string;
   settings?: ScenarioSettings;
   nodes: ScenarioNode[];
+  /** Message templates the nodes name as `tpl:<key>`, created with the scenario. */
+  sample_templates?: { key: string; name: string; channel: string; subject?: string; body: string }[];
 }
 
 export const listScenarios = (signal?: AbortSignal) => api.get<Page<Scenario>>('/scenarios', { limit: 1000 }, signal);
