@@ -8,13 +8,12 @@
  * so a change made by any process is seen by the next checkout of every process; writes through this
  * process also drop the entry at once.
  */
-import { sql } from 'kysely';
 import { localTime, orderLanguage } from '../domain/promotions/conditions.js';
 import type { PartnerProduct } from '../domain/promotions/partner.js';
 import { isLimited, type Promotion } from '../domain/promotions/promotion.js';
 import { triggerPoints } from '../domain/promotions/trigger.js';
 import { checkoutFacts } from '../store/checkout.js';
-import type { Db, Executor, Tx } from '../store/db.js';
+import { inSavepoint, type Db, type Executor, type Tx } from '../store/db.js';
 import { accrue, getProgram, lockMember, redeem, type LedgerResult, type Program } from '../store/loyalty.js';
 import { countUses, externalIdSeen, getPromotion, programPartners, programPromotions, promotionsVersion, type StoredPromotion } from '../store/promotions.js';
 
@@ -112,15 +111,7 @@ export const promotions = {
    */
   async trigger(tx: Tx, call: TriggerCall): Promise<LedgerResult & { promotion: StoredPromotion }> {
     // A refusal leaves the caller's transaction as it was, whatever ran before it.
-    await sql`SAVEPOINT trigger_promotion`.execute(tx);
-    try {
-      const r = await runTrigger(tx, call);
-      await sql`RELEASE SAVEPOINT trigger_promotion`.execute(tx);
-      return r;
-    } catch (e) {
-      await sql`ROLLBACK TO SAVEPOINT trigger_promotion`.execute(tx);
-      throw e;
-    }
+    return inSavepoint(tx, 'trigger_promotion', () => runTrigger(tx, call));
   },
 };
 

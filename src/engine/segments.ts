@@ -1,14 +1,15 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { ConditionNode } from '../domain/conditions/tree.js';
 import { factsNeeded } from '../domain/segments/facts-needed.js';
 import { changesOfEvent, dependencyIndex, LEDGER_CHANGES, ORDER_CHANGES } from '../domain/segments/index-of-dependencies.js';
 import { segmentLanguage, type SegmentRef } from '../domain/segments/leaves.js';
-import type { Executor, Tx } from '../store/db.js';
+import { allowLargeSorts, type Executor, type Tx } from '../store/db.js';
 import {
   addMembers,
   claimDueRefreshes,
   loadEvaluationState,
+  lockProfilesForMembership,
+  markRefreshed,
   membershipsOf,
   profilesCreatedAt,
   membershipCondition,
@@ -178,7 +179,7 @@ export class SegmentMembership {
     if (!first.enter.length && !first.exit.length) return { entered: [], exited: [] };
     const result = await this.ctx.db.transaction().execute(async (tx) => {
       // serialise with other writers of the same profiles' memberships (in any process), then look again
-      await sql`SELECT id FROM profiles WHERE id = ANY(${sorted}::uuid[]) ORDER BY id FOR NO KEY UPDATE`.execute(tx);
+      await lockProfilesForMembership(tx, sorted);
       const { enter, exit } = await diff(tx);
       return { entered: await addMembers(tx, enter, now), exited: await removeMembers(tx, exit) };
     });
@@ -203,7 +204,7 @@ export class SegmentMembership {
   async resync(tx: Tx, seg: { id: string; type: 'dynamic' | 'static'; conditions: ConditionNode | null }, quiet: boolean): Promise<{ entered: MemberChange[]; exited: MemberChange[] }> {
     const now = this.ctx.clock.now();
     const segments = await referencedSegments(tx, seg.conditions);
-    await sql`SET LOCAL work_mem = '64MB'`.execute(tx);
+    await allowLargeSorts(tx);
     const r = await syncMembers(tx, seg.id, membershipCondition(seg, { now, scope: null, segments }), now);
     if (quiet) return { entered: [], exited: [] };
     return {
@@ -244,7 +245,7 @@ export class SegmentMembership {
           const due = await claimDueRefreshes(tx, now, limit);
           for (const seg of due) {
             changes.push(await this.resync(tx, seg, false));
-            await sql`UPDATE segments SET refresh_at = ${new Date(now.getTime() + REFRESH_EVERY_MS)}, refreshed_at = ${now} WHERE id = ${seg.id}`.execute(tx);
+            await markRefreshed(tx, seg.id, now, new Date(now.getTime() + REFRESH_EVERY_MS));
           }
           return due.length;
         });

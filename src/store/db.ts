@@ -132,3 +132,26 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     },
   };
 }
+
+/** Gives this transaction's big sorts and hashes (segment membership, RFM scores) room in memory. */
+export async function allowLargeSorts(tx: Tx): Promise<void> {
+  await sql`SET LOCAL work_mem = '64MB'`.execute(tx);
+}
+
+/** Runs `fn` inside a savepoint: when it throws, what it wrote is undone and the transaction stays usable. */
+export async function inSavepoint<T>(tx: Tx, name: string, fn: () => Promise<T>): Promise<T> {
+  await sql`SAVEPOINT ${sql.id(name)}`.execute(tx);
+  try {
+    const r = await fn();
+    await sql`RELEASE SAVEPOINT ${sql.id(name)}`.execute(tx);
+    return r;
+  } catch (e) {
+    await sql`ROLLBACK TO SAVEPOINT ${sql.id(name)}`.execute(tx);
+    throw e;
+  }
+}
+
+/** Answers when the database does. */
+export async function ping(ex: Executor): Promise<void> {
+  await sql`SELECT 1`.execute(ex);
+}

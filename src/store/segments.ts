@@ -20,7 +20,7 @@ import {
   type ProfileFacts,
   type SegmentRef,
 } from '../domain/segments/leaves.js';
-import type { Executor } from './db.js';
+import type { Executor, Tx } from './db.js';
 import { compileComparison, jsonPath, SqlCompiler, type JsonExpr, type SqlBool } from './conditions.js';
 import { newId } from './ids.js';
 import type { Profile } from './profiles.js';
@@ -539,4 +539,19 @@ export async function lookupProfileIds(ex: Executor, kind: 'id' | 'email' | 'pho
   const r = await sql<{ id: string; v: string }>`
     SELECT id, ${sql.ref(column)}::text AS v FROM profiles WHERE ${sql.ref(column)} = ANY(${values}::${cast}[]) AND erased_at IS NULL`.execute(ex);
   return new Map(r.rows.map((x) => [x.v, x.id]));
+}
+
+/** Locks the profiles (in id order) so that writers of their memberships, in any process, take turns. */
+export async function lockProfilesForMembership(tx: Tx, sortedIds: string[]): Promise<void> {
+  await sql`SELECT id FROM profiles WHERE id = ANY(${sortedIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`.execute(tx);
+}
+
+/** Records a time-relative segment's refresh and when the next one is due. */
+export async function markRefreshed(ex: Executor, id: string, now: Date, next: Date): Promise<void> {
+  await sql`UPDATE segments SET refresh_at = ${next}, refreshed_at = ${now} WHERE id = ${id}`.execute(ex);
+}
+
+/** Sets whether a segment depends on the time (and so when it is refreshed next, or never). */
+export async function setTimeRelative(ex: Executor, id: string, timeRelative: boolean, refreshAt: Date | null): Promise<void> {
+  await sql`UPDATE segments SET time_relative = ${timeRelative}, refresh_at = ${refreshAt} WHERE id = ${id}`.execute(ex);
 }

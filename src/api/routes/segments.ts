@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import type { ConditionNode } from '../../domain/conditions/tree.js';
@@ -13,7 +12,7 @@ import { referencedSegments as directReferences, segmentLanguage } from '../../d
 import { loyaltyPrograms } from '../../domain/segments/loyalty-leaf.js';
 import { startJob } from '../../engine/jobs.js';
 import { REFRESH_EVERY_MS, segmentMembership } from '../../engine/segments.js';
-import type { Executor, Tx } from '../../store/db.js';
+import { allowLargeSorts, type Executor, type Tx } from '../../store/db.js';
 import { getProgram } from '../../store/loyalty.js';
 import {
   addMembers,
@@ -30,6 +29,7 @@ import {
   removeMembers,
   segmentGraph,
   segmentsReferencing,
+  setTimeRelative,
   updateSegment,
   type MemberChange,
   type SegmentRow,
@@ -108,7 +108,7 @@ async function refreshTimeFlags(tx: Tx, now: Date): Promise<void> {
   for (const [id, node] of graph) {
     const tr = isTimeRelative(id, graph);
     if (tr !== node.time_relative)
-      await sql`UPDATE segments SET time_relative = ${tr}, refresh_at = ${tr ? new Date(now.getTime() + REFRESH_EVERY_MS) : null} WHERE id = ${id}`.execute(tx);
+      await setTimeRelative(tx, id, tr, tr ? new Date(now.getTime() + REFRESH_EVERY_MS) : null);
   }
 }
 
@@ -304,7 +304,7 @@ export function segmentRoutes(app: FastifyInstance, ctx: AppContext) {
       const { conditions } = req.body as { conditions: unknown };
       await checkDefinition(ctx.db, null, conditions);
       const count = await ctx.db.transaction().execute(async (tx) => {
-        await sql`SET LOCAL work_mem = '64MB'`.execute(tx);
+        await allowLargeSorts(tx);
         const tree = conditions as ConditionNode;
         const cond = membershipCondition({ id: 'new', type: 'dynamic', conditions: tree }, { now: ctx.clock.now(), scope: null, segments: await referencedSegments(tx, tree) });
         return countMatching(tx, cond);
@@ -317,7 +317,7 @@ export function segmentRoutes(app: FastifyInstance, ctx: AppContext) {
     const s = await load((req.params as { id: string }).id);
     if (s.type === 'static') return { count: await countMembers(ctx.db, s.id) };
     const count = await ctx.db.transaction().execute(async (tx) => {
-      await sql`SET LOCAL work_mem = '64MB'`.execute(tx);
+      await allowLargeSorts(tx);
       return countMatching(tx, await condition(tx, s));
     });
     return { count };

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../../context.js';
+import { allowLargeSorts } from '../../store/db.js';
 import { claimRfmRefresh, computeRfm, finishRfmRefresh } from '../../store/rfm.js';
 import { segmentMembership } from '../segments.js';
 import type { WorkTask } from '../work-loop.js';
@@ -28,7 +28,7 @@ export async function refreshRfm(ctx: AppContext, onDemand: boolean): Promise<Rf
   const now = ctx.clock.now();
   const computed = await ctx.db.transaction().execute(async (tx) => {
     if (!(await claimRfmRefresh(tx, now, onDemand))) return null;
-    await sql`SET LOCAL work_mem = '64MB'`.execute(tx);
+    await allowLargeSorts(tx);
     const c = await computeRfm(tx, now);
     await finishRfmRefresh(tx, now, c.scored, new Date(now.getTime() + RFM_REFRESH_EVERY_MS));
     return c;
