@@ -2,9 +2,9 @@ import type { AppContext } from '../../context.js';
 import { addDuration, parseDuration } from '../../domain/duration.js';
 import { evaluateScenarioConditions } from '../../domain/scenarios/conditions.js';
 import type { Answer, Request } from '../../domain/scenarios/model.js';
-import { factsNeeded } from '../../domain/segments/facts-needed.js';
+import { factsNeeded, type FactsNeeded } from '../../domain/segments/facts-needed.js';
 import type { ConditionNode } from '../../domain/conditions/tree.js';
-import type { ProfileFacts } from '../../domain/segments/leaves.js';
+import type { ProfileFacts, SegmentRef } from '../../domain/segments/leaves.js';
 import type { Executor, Tx } from '../../store/db.js';
 import { accrue, appendLedgerEvents, getProgram, joinProgram, LedgerRefusal, membershipsOfProfile, redeem, type Program } from '../../store/loyalty.js';
 import { loadEvaluationState, referencedSegments } from '../../store/segments.js';
@@ -60,29 +60,94 @@ export function segmentPart(tree: unknown): ConditionNode {
   return leaves.length ? { all: leaves } : { all: [{ field: 'email', op: 'exists', value: true }] };
 }
 
+const emptyFacts = (profileId: string, now: Date): ProfileFacts => ({
+  profile: { id: profileId, email: null, phone: null, external_id: null, fields: {}, subscriptions: {}, created_at: now, updated_at: now },
+  events: [],
+  staticSegments: new Set(),
+  orders: [],
+  loyalty: [],
+  rfm: null,
+});
+
+/**
+ * What condition nodes read, loaded for a whole batch of instances at once: the referenced segments and,
+ * per profile, the facts every condition tree of the batch's definitions needs (one query for the batch,
+ * not one per instance). A profile the step changes is dropped and read again when next asked.
+ */
+export class ConditionFacts {
+  private segments = new Map<string, SegmentRef>();
+  private trees: ConditionNode[] = [];
+  private facts = new Map<string, ProfileFacts>();
+  private needs: FactsNeeded | null = null;
+
+  constructor(
+    private ex: Executor,
+    private now: Date,
+  ) {}
+
+  private candidates: string[] = [];
+  private prepared: Promise<void> | null = null;
+  private pendingTrees: unknown[] = [];
+
+  /**
+   * The batch's condition trees and profiles: the first condition asked about loads the facts of every
+   * profile of the batch at once (a batch that reaches no condition reads nothing).
+   */
+  prefetch(trees: unknown[], profileIds: string[]): void {
+    this.pendingTrees = trees;
+    this.candidates = profileIds;
+  }
+
+  private prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      for (const t of this.pendingTrees) {
+        const part = segmentPart(t);
+        this.trees.push(part);
+        for (const [id, seg] of await referencedSegments(this.ex, part)) this.segments.set(id, seg);
+      }
+      if (this.candidates.length) await this.load(this.candidates);
+    })();
+    return this.prepared;
+  }
+
+  private async load(profileIds: string[]): Promise<void> {
+    const all = new Map(this.segments);
+    this.trees.forEach((t, i) => all.set(`condition-${i}`, { type: 'dynamic', conditions: t }));
+    this.needs = factsNeeded(this.trees.map((_, i) => `condition-${i}`), all, this.now);
+    const state = await loadEvaluationState(this.ex, profileIds, this.needs, (id) => this.segments.get(id)?.type === 'static');
+    for (const id of profileIds) this.facts.set(id, state.get(id)?.facts ?? emptyFacts(id, this.now));
+  }
+
+  /** The profile changed (update_profile, points): read again when next asked. */
+  forget(profileId: string): void {
+    this.facts.delete(profileId);
+  }
+
+  async evaluate(profileId: string, conditions: unknown, data: Record<string, unknown>): Promise<boolean> {
+    await this.prepare();
+    const tree = conditions as ConditionNode;
+    const part = segmentPart(tree);
+    const known = this.trees.some((t) => JSON.stringify(t) === JSON.stringify(part));
+    if (!known) {
+      this.trees.push(part);
+      for (const [id, seg] of await referencedSegments(this.ex, part)) this.segments.set(id, seg);
+      this.facts.clear();
+    }
+    if (!this.facts.has(profileId)) await this.load([profileId]);
+    const facts = this.facts.get(profileId)!;
+    const loyalty = JSON.stringify(tree).includes('"loyalty.') ? await loyaltyOf(this.ex, profileId) : {};
+    return evaluateScenarioConditions(tree, {
+      segment: { now: this.now, facts, segment: (id) => this.segments.get(id) },
+      data,
+      loyalty,
+      order: orderOf(data),
+    });
+  }
+}
+
 /** Evaluates a condition node's tree for a profile, in memory over facts read in one query. */
 export async function evaluateConditions(ex: Executor, profileId: string, conditions: unknown, data: Record<string, unknown>, now: Date): Promise<boolean> {
-  const tree = conditions as ConditionNode;
-  const segments = await referencedSegments(ex, segmentPart(tree));
-  const trees = new Map(segments);
-  trees.set('scenario-condition', { type: 'dynamic', conditions: segmentPart(tree) });
-  const needs = factsNeeded(['scenario-condition'], trees, now);
-  const state = (await loadEvaluationState(ex, [profileId], needs, (id) => segments.get(id)?.type === 'static')).get(profileId);
-  const facts: ProfileFacts = state?.facts ?? {
-    profile: { id: profileId, email: null, phone: null, external_id: null, fields: {}, subscriptions: {}, created_at: now, updated_at: now },
-    events: [],
-    staticSegments: new Set(),
-    orders: [],
-    loyalty: [],
-    rfm: null,
-  };
-  const loyalty = JSON.stringify(tree).includes('"loyalty.') ? await loyaltyOf(ex, profileId) : {};
-  return evaluateScenarioConditions(tree, {
-    segment: { now, facts, segment: (id) => segments.get(id) },
-    data,
-    loyalty,
-    order: orderOf(data),
-  });
+  return new ConditionFacts(ex, now).evaluate(profileId, conditions, data);
 }
 
 const failed = (reason: string): Answer => ({ type: 'failed', reason });
@@ -93,10 +158,10 @@ const failed = (reason: string): Answer => ({ type: 'failed', reason });
  * `promotion_id` runs the program's trigger promotion). Ledger events are appended in the same
  * transaction and returned to be published after commit. Webhooks are not answered here (see webhook.ts).
  */
-export async function answerRequest(ctx: AppContext, tx: Tx, req: Request, who: Asker, now: Date, events: StoredEvent[]): Promise<Answer> {
+export async function answerRequest(ctx: AppContext, tx: Tx, req: Request, who: Asker, now: Date, events: StoredEvent[], facts?: ConditionFacts): Promise<Answer> {
   switch (req.type) {
     case 'evaluate':
-      return { type: 'evaluate', result: await evaluateConditions(tx, who.profile_id, req.conditions, req.data ?? who.data, now) };
+      return { type: 'evaluate', result: await (facts ?? new ConditionFacts(tx, now)).evaluate(who.profile_id, req.conditions, req.data ?? who.data) };
     case 'issue_code':
       try {
         const c = await promo.issueCode(tx, req.pool_id, who.profile_id, now, 'scenario');
