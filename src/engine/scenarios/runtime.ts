@@ -20,7 +20,7 @@ import { MESSAGE_DELIVERY_TASK, sendBatch, type SendRequest } from '../messaging
 import type { WorkTask } from '../work-loop.js';
 import { SCENARIO_STEP_TASK } from './launch.js';
 import { scenarioRegistry } from './registry.js';
-import { answerRequest, ConditionFacts } from './world.js';
+import { answerRequest, CodeBatcher, ConditionFacts } from './world.js';
 
 export const SCENARIO_WEBHOOK_TASK = 'scenario-webhook';
 /** Nodes one instance may pass in one step transaction (a loop without a wait is refused at activation). */
@@ -83,6 +83,7 @@ export async function stepInstance(
   ledgerEvents: StoredEvent[],
   answer?: Answer,
   facts: ConditionFacts = new ConditionFacts(tx, now),
+  codes?: CodeBatcher,
 ): Promise<StepOutcome> {
   let state = stateOf(row);
   const history: HistoryEntry[] = [];
@@ -118,7 +119,7 @@ export async function stepInstance(
           return;
         }
         const who = { instance_id: row.id, profile_id: row.profile_id, node_id: state.node_id, step: stepNo, data: state.data };
-        const a = await answerRequest(ctx, tx, r.request, who, now, ledgerEvents, facts);
+        const a = await answerRequest(ctx, tx, r.request, who, now, ledgerEvents, facts, codes);
         if (r.request.type === 'loyalty') facts.forget(row.profile_id);
         input = { kind: 'answer', value: a };
       } else if (state.status === 'active' && moved) input = { kind: 'enter' };
@@ -214,12 +215,24 @@ async function runBatch(ctx: AppContext, tx: Tx, rows: InstanceRow[], now: Date,
   const facts = new ConditionFacts(tx, now);
   const trees = [...defs.values()].flatMap((d) => d.nodes.filter((n) => n.type === 'condition' && n.config?.conditions).map((n) => n.config!.conditions));
   facts.prefetch(trees, [...new Set(rows.map((r) => r.profile_id))]);
+  // The instances step side by side on the transaction, so that their promo codes are issued together.
+  const codes = new CodeBatcher(tx, now, rows.length);
+  const settled = await Promise.allSettled(
+    rows.map(async (row) => {
+      try {
+        const def = defs.get(`${row.scenario_id}:${row.version}`)!;
+        return await stepInstance(ctx, tx, def, row, events.get(row.id) ?? [], now, after.ledgerEvents, undefined, facts, codes);
+      } finally {
+        codes.done();
+      }
+    }),
+  );
   const outcomes: StepOutcome[] = [];
-  for (const row of rows) {
-    const def = defs.get(`${row.scenario_id}:${row.version}`)!;
-    const o = await stepInstance(ctx, tx, def, row, events.get(row.id) ?? [], now, after.ledgerEvents, undefined, facts);
+  for (const [i, r] of settled.entries()) {
+    if (r.status === 'rejected') throw r.reason;
+    const o = r.value;
     outcomes.push(o);
-    if (o.profileChanged) after.profiles.push(row.profile_id);
+    if (o.profileChanged) after.profiles.push(rows[i].profile_id);
     if (o.sends.length) after.sent = true;
     if (o.calling) after.calls = true;
   }

@@ -10,6 +10,10 @@ import { accrue, appendLedgerEvents, getProgram, joinProgram, LedgerRefusal, mem
 import { loadEvaluationState, referencedSegments } from '../../store/segments.js';
 import type { StoredEvent } from '../../store/events.js';
 import { promo, PromoNotFound, PromoRefusal } from '../promo.js';
+import { expiryOf, issueRefusal } from '../../domain/promo/lifecycle.js';
+import { isUuid } from '../../domain/profiles/ref.js';
+import { getPool } from '../../store/promo.js';
+import { issueCodesBulk } from '../../store/scenario-codes.js';
 import { promotions, PromotionRefusal } from '../promotions.js';
 
 /** Who asks: the instance (for idempotency keys) and its profile. */
@@ -158,23 +162,105 @@ const failed = (reason: string): Answer => ({ type: 'failed', reason });
  * `promotion_id` runs the program's trigger promotion). Ledger events are appended in the same
  * transaction and returned to be published after commit. Webhooks are not answered here (see webhook.ts).
  */
-export async function answerRequest(ctx: AppContext, tx: Tx, req: Request, who: Asker, now: Date, events: StoredEvent[], facts?: ConditionFacts): Promise<Answer> {
+export async function answerRequest(
+  ctx: AppContext,
+  tx: Tx,
+  req: Request,
+  who: Asker,
+  now: Date,
+  events: StoredEvent[],
+  facts?: ConditionFacts,
+  codes?: CodeBatcher,
+): Promise<Answer> {
   switch (req.type) {
     case 'evaluate':
       return { type: 'evaluate', result: await (facts ?? new ConditionFacts(tx, now)).evaluate(who.profile_id, req.conditions, req.data ?? who.data) };
     case 'issue_code':
+      if (codes) return codes.issue(req.pool_id, who.profile_id);
+      return issueOne(tx, req.pool_id, who.profile_id, now);
+  }
+  switch (req.type) {
+    case 'loyalty':
+      return loyaltyAnswer(ctx, tx, req, who, now, events);
+    case 'webhook':
+      throw new Error('webhook requests are answered outside the step transaction');
+  }
+}
+
+async function issueOne(tx: Tx, poolId: string, profileId: string, now: Date): Promise<Answer> {
       try {
-        const c = await promo.issueCode(tx, req.pool_id, who.profile_id, now, 'scenario');
+        const c = await promo.issueCode(tx, poolId, profileId, now, 'scenario');
         return { type: 'issue_code', code: c.code, expires_at: c.expires_at ? new Date(c.expires_at).toISOString() : null };
       } catch (err) {
         if (err instanceof PromoRefusal) return failed(`${err.slug}: ${err.message}`);
         if (err instanceof PromoNotFound) return failed('the promo pool does not exist');
         throw err;
       }
-    case 'loyalty':
-      return loyaltyAnswer(ctx, tx, req, who, now, events);
-    case 'webhook':
-      throw new Error('webhook requests are answered outside the step transaction');
+}
+
+/**
+ * Promo codes for the instances of one batch, stepped side by side: each instance's `promo_code` request
+ * waits until every instance of the batch is either done or waiting for a code, then the codes are issued
+ * together (single-profile pools in a few statements for all; the rest, and whatever is left without a free
+ * code, through promo.issueCode one by one: generation, shared pools, refusals).
+ */
+export class CodeBatcher {
+  private waiting: { pool: string; profile: string; resolve: (a: Answer) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(
+    private tx: Tx,
+    private now: Date,
+    private running: number,
+  ) {}
+
+  issue(pool: string, profile: string): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      this.waiting.push({ pool, profile, resolve, reject });
+      this.running--;
+      this.maybeFlush();
+    });
+  }
+
+  /** An instance of the batch is done (or failed). */
+  done(): void {
+    this.running--;
+    this.maybeFlush();
+  }
+
+  private maybeFlush(): void {
+    if (this.running > 0 || !this.waiting.length) return;
+    const batch = this.waiting;
+    this.waiting = [];
+    this.flush(batch).then(
+      (answers) => {
+        this.running += batch.length;
+        batch.forEach((w, i) => w.resolve(answers[i]));
+      },
+      (err) => {
+        this.running += batch.length;
+        for (const w of batch) w.reject(err);
+      },
+    );
+  }
+
+  private async flush(batch: { pool: string; profile: string }[]): Promise<Answer[]> {
+    const answers: (Answer | null)[] = batch.map(() => null);
+    const byPool = new Map<string, number[]>();
+    batch.forEach((w, i) => (byPool.get(w.pool) ?? byPool.set(w.pool, []).get(w.pool)!).push(i));
+    for (const [poolId, idx] of byPool) {
+      const pool = isUuid(poolId) ? await getPool(this.tx, poolId) : undefined;
+      // one profile asking twice in a batch, shared pools, paused or out-of-date pools: the one-by-one path
+      const profiles = idx.map((i) => batch[i].profile);
+      if (pool && !pool.multi_profile && !issueRefusal(pool, this.now) && new Set(profiles).size === profiles.length) {
+        const got = await issueCodesBulk(this.tx, pool.id, profiles, this.now, expiryOf(pool, this.now));
+        for (const i of idx) {
+          const c = got.get(batch[i].profile);
+          if (c) answers[i] = { type: 'issue_code', code: c.code, expires_at: c.expires_at ? new Date(c.expires_at).toISOString() : null };
+        }
+      }
+      for (const i of idx) answers[i] ??= await issueOne(this.tx, poolId, batch[i].profile, this.now);
+    }
+    return answers as Answer[];
   }
 }
 
