@@ -67,10 +67,9 @@ suite('scenarios: two worker processes on one PostgreSQL share the steps [postgr
     expect(Math.min(a, b), `steps per worker: ${a} and ${b}`).toBeGreaterThanOrEqual(INSTANCES * STEPS_PER_INSTANCE * 0.1);
   });
 
-  // Known fault, kept as an expected failure until it is fixed (then `.fails` goes): an instance that an
-  // event starts is announced to the step task of every worker while the transaction that inserts it is still
-  // open, so the woken workers find nothing due and the instance waits for their next idle poll.
-  it.fails('an instance started by an event is announced to the workers only once it is committed', async () => {
+  // An instance that an event starts is announced to the step task of every worker only once the transaction
+  // that inserts it has committed (woken earlier, the workers would find nothing due and wait for their poll).
+  it('an instance started by an event is announced to the workers only once it is committed', async () => {
     const tpl = await template(h);
     const s = await scenario(h, {
       settings: { reentry: 'new_instance' },
