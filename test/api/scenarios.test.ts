@@ -152,6 +152,39 @@ describeEachDatabase(
       });
     });
 
+    describe('loyalty', () => {
+      it('registers the member when needed; a redemption without enough points takes the failed branch', async () => {
+        const h = harness();
+        const programId = await program(h);
+        const s = await active(h, {
+          settings: { reentry: 'new_instance' },
+          nodes: [
+            { id: 'start', type: 'trigger.api', next: 'spend' },
+            { id: 'spend', type: 'loyalty_points', config: { program_id: programId, action: 'redeem', points: 30 }, next: 'spent', branches: { failed: 'earn' } },
+            { id: 'earn', type: 'loyalty_points', config: { program_id: programId, action: 'accrue', points: 40, expires_in: 'P30D' }, next: 'spend_again' },
+            { id: 'spend_again', type: 'loyalty_points', config: { program_id: programId, action: 'redeem', points: 30 }, next: 'spent' },
+            { id: 'spent', type: 'exit' },
+          ],
+        });
+        const p = await profile(h);
+        await launch(h, s.id, p);
+        await runScenarios(h);
+        const [i] = await instances(h, s.id, p);
+        expect(i.history.map((x: any) => `${x.node_id}:${x.outcome}`)).toEqual([
+          'start:entered',
+          expect.stringMatching(/^spend:branch:failed \(insufficient-points/),
+          'earn:passed',
+          'spend_again:passed',
+          'spent:exited',
+        ]);
+        const member = await h.get(`${api}/loyalty/programs/${programId}/members/${p}`);
+        expect(member.body.balance).toBe(10);
+        const history = await h.get(`${api}/loyalty/programs/${programId}/members/${p}/history`);
+        expect(history.body.items.map((e: any) => e.points).sort((a: number, b: number) => a - b)).toEqual([-30, 40]);
+        expect(i.data.loyalty_points).toBe(30);
+      });
+    });
+
     describe('lifecycle', () => {
       it('pause holds instances (a due wait goes on at resume), stop exits them, launches are refused when not active', async () => {
         const h = harness();
