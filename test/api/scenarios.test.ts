@@ -136,6 +136,8 @@ describeEachDatabase(
         ]);
         const [other] = await instances(h, s.id, plain);
         expect(other.status).toBe('exited');
+        const exited = await h.get(`${api}/scenarios/${s.id}/instances?status=exited`);
+        expect(exited.body.items.map((x: any) => x.profile_id)).toEqual([plain]);
 
         st = await stats(h, s.id);
         expect(st).toMatchObject({ entered: 2, active: 0, completed: 1, exited: 1, failed: 0, goals: 1, holdout: 0 });
