@@ -10,6 +10,7 @@ import { promoGenerateBench } from './promo-generate.js';
 import { preorderBench } from './preorder.js';
 import { commitBench } from './commit.js';
 import { broadcastBench } from './broadcast.js';
+import { scenarioBench } from './scenario.js';
 
 /** Every benchmark `npm run bench -- NAME [--db pglite|postgres]` can run. Each module adds its line. */
 const benches: Record<string, Bench> = {
@@ -24,6 +25,7 @@ const benches: Record<string, Bench> = {
   preorder: preorderBench,
   commit: commitBench,
   broadcast: broadcastBench,
+  scenario: scenarioBench,
 };
 
 export async function runBench(name: string | undefined, db: string, scale = 1): Promise<void> {

@@ -282,7 +282,7 @@ export async function takeInstanceEvents(ex: Executor, instanceIds: string[]): P
 export async function instancesOf(ex: Executor, scenarioId: string, f: { profile_id?: string; status?: string }, limit: number, after?: string) {
   let q = ex.selectFrom('scenario_instances').selectAll().where('scenario_id', '=', scenarioId).orderBy('id', 'desc').limit(limit);
   if (f.profile_id) q = q.where('profile_id', '=', f.profile_id);
-  if (f.status) q = q.where('status', '=', f.status as InstanceRow['status']);
+  if (f.status) q = q.where('status', 'in', (f.status === 'active' ? ['active', 'calling'] : [f.status]) as InstanceRow['status'][]);
   if (after) q = q.where('id', '<', after);
   return q.execute();
 }

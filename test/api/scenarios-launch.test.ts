@@ -195,6 +195,47 @@ describeEachDatabase(
         expect(unknown.status).toBe(400);
       });
 
+      it('promo codes for a batch: one distinct code each, a held code kept, the rest generated, exhaustion takes the failed branch', async () => {
+        const h = harness();
+        const mail = await template(h, { subject: 'Code {{ data.promo_code }}' });
+        const fixed = await pool(h, { generator: null, scenario_can_create: false });
+        const add = await h.request('POST', `${api}/promo/pools/${fixed}/import`, { raw: 'code\nA-1\nA-2\nA-3\n', headers: { 'content-type': 'text/csv' } });
+        expect(add.status, add.text).toBe(200);
+        const growing = await pool(h);
+        const gen = await h.post(`${api}/promo/pools/${growing}/generate`, { count: 2 });
+        expect(gen.status, gen.text).toBe(200);
+        const nodes = (poolId: string) => [
+          { id: 'start', type: 'trigger.api', next: 'code' },
+          { id: 'code', type: 'promo_code', config: { pool_id: poolId }, next: 'm', branches: { failed: 'none' } },
+          { id: 'm', type: 'send', config: { channel: 'email', template_id: mail } },
+          { id: 'none', type: 'exit' },
+        ];
+        const ids = await Promise.all(Array.from({ length: 5 }, () => profile(h)));
+        const issued = await h.post(`${api}/promo/pools/${fixed}/issue`, { profile: { id: ids[0] } });
+        expect(issued.status, issued.text).toBeLessThan(300);
+
+        const a = await active(h, { settings: { reentry: 'once' }, nodes: nodes(fixed) });
+        await h.post(`${api}/scenarios/${a.id}/launch_batch`, { launches: ids.map((id) => ({ profile: { id } })) });
+        await runScenarios(h);
+        const ia = await instances(h, a.id);
+        const codes = ia.filter((i) => i.status === 'completed').map((i) => i.data.promo_code);
+        expect(codes.sort()).toEqual(['A-1', 'A-2', 'A-3']);
+        expect(ia.find((i) => i.profile_id === ids[0]).data.promo_code).toBe(issued.body.code);
+        expect(ia.filter((i) => i.status === 'exited')).toHaveLength(2);
+        expect((await stats(h, a.id)).nodes.code.branches.failed).toBe(2);
+
+        const b = await active(h, { settings: { reentry: 'once' }, nodes: nodes(growing) });
+        await h.post(`${api}/scenarios/${b.id}/launch_batch`, { launches: ids.map((id) => ({ profile: { id } })) });
+        await runScenarios(h);
+        const ib = await instances(h, b.id);
+        expect(ib.every((i) => i.status === 'completed')).toBe(true);
+        expect(new Set(ib.map((i) => i.data.promo_code)).size).toBe(5);
+        const msgs = await messagesOf(h, b.id);
+        expect(msgs.map((m) => m.subject).sort()).toEqual(ib.map((i) => `Code ${i.data.promo_code}`).sort());
+        const timeline = await h.get(`${api}/profiles/${ids[1]}/timeline?limit=100`);
+        expect(timeline.body.items.filter((e: any) => e.kind === 'promo_code_issued').length).toBeGreaterThanOrEqual(2);
+      });
+
       it('node types for the editor', async () => {
         const r = await harness().get(`${api}/scenario-node-types`);
         expect(r.status).toBe(200);

@@ -136,6 +136,8 @@ describeEachDatabase(
         ]);
         const [other] = await instances(h, s.id, plain);
         expect(other.status).toBe('exited');
+        const exited = await h.get(`${api}/scenarios/${s.id}/instances?status=exited`);
+        expect(exited.body.items.map((x: any) => x.profile_id)).toEqual([plain]);
 
         st = await stats(h, s.id);
         expect(st).toMatchObject({ entered: 2, active: 0, completed: 1, exited: 1, failed: 0, goals: 1, holdout: 0 });
@@ -149,6 +151,39 @@ describeEachDatabase(
         const timeline = await h.get(`${api}/profiles/${vip}/timeline?limit=100`);
         expect(timeline.status, timeline.text).toBe(200);
         expect(timeline.body.items.filter((e: any) => e.kind === 'scenario_step')).toHaveLength(11);
+      });
+    });
+
+    describe('loyalty', () => {
+      it('registers the member when needed; a redemption without enough points takes the failed branch', async () => {
+        const h = harness();
+        const programId = await program(h);
+        const s = await active(h, {
+          settings: { reentry: 'new_instance' },
+          nodes: [
+            { id: 'start', type: 'trigger.api', next: 'spend' },
+            { id: 'spend', type: 'loyalty_points', config: { program_id: programId, action: 'redeem', points: 30 }, next: 'spent', branches: { failed: 'earn' } },
+            { id: 'earn', type: 'loyalty_points', config: { program_id: programId, action: 'accrue', points: 40, expires_in: 'P30D' }, next: 'spend_again' },
+            { id: 'spend_again', type: 'loyalty_points', config: { program_id: programId, action: 'redeem', points: 30 }, next: 'spent' },
+            { id: 'spent', type: 'exit' },
+          ],
+        });
+        const p = await profile(h);
+        await launch(h, s.id, p);
+        await runScenarios(h);
+        const [i] = await instances(h, s.id, p);
+        expect(i.history.map((x: any) => `${x.node_id}:${x.outcome}`)).toEqual([
+          'start:entered',
+          expect.stringMatching(/^spend:branch:failed \(insufficient-points/),
+          'earn:passed',
+          'spend_again:passed',
+          'spent:exited',
+        ]);
+        const member = await h.get(`${api}/loyalty/programs/${programId}/members/${p}`);
+        expect(member.body.balance).toBe(10);
+        const history = await h.get(`${api}/loyalty/programs/${programId}/members/${p}/history`);
+        expect(history.body.items.map((e: any) => e.points).sort((a: number, b: number) => a - b)).toEqual([-30, 40]);
+        expect(i.data.loyalty_points).toBe(30);
       });
     });
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/domain/clock.js';
 import { importProfiles } from '../api/campaigns.helpers.js';
@@ -64,5 +65,42 @@ suite('scenarios: two worker processes on one PostgreSQL share the steps [postgr
     expect(a + b).toBe(INSTANCES * STEPS_PER_INSTANCE);
     // and both took a real part of them
     expect(Math.min(a, b), `steps per worker: ${a} and ${b}`).toBeGreaterThanOrEqual(INSTANCES * STEPS_PER_INSTANCE * 0.1);
+  });
+
+  // An instance that an event starts is announced to the step task of every worker only once the transaction
+  // that inserts it has committed (woken earlier, the workers would find nothing due and wait for their poll).
+  it('an instance started by an event is announced to the workers only once it is committed', async () => {
+    const tpl = await template(h);
+    const s = await scenario(h, {
+      settings: { reentry: 'new_instance' },
+      nodes: [
+        { id: 'start', type: 'trigger.event', config: { event: 'announce_probe' }, next: 'mail' },
+        { id: 'mail', type: 'send', config: { channel: 'email', template_id: tpl } },
+      ],
+    });
+    await act(h, s.id, 'activate');
+    const [p] = await importProfiles(h, [{ email: 'announce-probe@example.com', city: 'Bonn' }]);
+    const ev = await h.post(`${api}/events`, { profile: { id: p }, name: 'announce_probe', properties: {} });
+    expect(ev.status, ev.text).toBe(202);
+    // what another process sees when the step task is woken: the committed instances of the scenario
+    const visibleAtWake: number[] = [];
+    const work = h.ctx.work;
+    const announce = work.announce.bind(work);
+    work.announce = async (name: string) => {
+      if (name === 'scenario-step') {
+        const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM scenario_instances WHERE scenario_id = ${s.id}`.execute(h.ctx.db);
+        visibleAtWake.push(r.rows[0].n);
+      }
+      return announce(name);
+    };
+    try {
+      expect(await work.drain('scenario-events')).toBe(1);
+    } finally {
+      work.announce = announce;
+    }
+    const started = await sql<{ n: number }>`SELECT count(*)::int AS n FROM scenario_instances WHERE scenario_id = ${s.id}`.execute(h.ctx.db);
+    expect(started.rows[0].n).toBe(1);
+    expect(visibleAtWake.length, 'the step task was never woken').toBeGreaterThan(0);
+    expect(visibleAtWake.every((n) => n === 1), `instances a worker could see at each wake: ${visibleAtWake.join(', ')}`).toBe(true);
   });
 });

@@ -314,9 +314,7 @@ export function scenarioRoutes(app: FastifyInstance, ctx: AppContext) {
       const s = await load((req.params as { id: string }).id);
       const q = req.query as { limit?: number; cursor?: string; profile?: string; status?: string };
       const limit = q.limit ?? 50;
-      const status = q.status === 'active' ? undefined : q.status;
-      let rows = await instancesOf(ctx.db, s.id, { profile_id: q.profile, status }, limit + 1, cursorAfter(q.cursor));
-      if (q.status === 'active') rows = rows.filter((r) => r.status === 'active' || r.status === 'calling');
+      const rows = await instancesOf(ctx.db, s.id, { profile_id: q.profile, status: q.status }, limit + 1, cursorAfter(q.cursor));
       const page = pageOf(rows, limit, (r) => [r.id]);
       const history = await historyOf(ctx.db, page.items.map((r) => r.id));
       return { items: page.items.map((r) => instanceView(r, history.get(r.id) ?? [])), next_cursor: page.next_cursor };

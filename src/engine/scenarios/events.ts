@@ -26,7 +26,6 @@ export function startedBy(node: ScenarioNode, ev: ScenarioEvent): boolean {
  * to its name and the profile's instances in them.
  */
 export async function matchQueuedEvents(ctx: AppContext, limit: number): Promise<number> {
-  const registry = scenarioRegistry(ctx);
   let delivered = false;
   const n = await ctx.db.transaction().execute(async (tx) => {
     const events = await takeQueuedEvents(tx, limit);
@@ -53,16 +52,17 @@ export async function matchQueuedEvents(ctx: AppContext, limit: number): Promise
       }
       await deliverEvents(tx, deliveries, ctx.clock.now());
     }
-    await startInstances(ctx, tx, events, startBy);
-    delivered = deliveries.length > 0;
+    const started = await startInstances(ctx, tx, events, startBy);
+    delivered = deliveries.length > 0 || started > 0;
     return events.length;
   });
   if (delivered) await ctx.work.announce(SCENARIO_STEP_TASK);
-  void registry;
   return n;
 }
 
-async function startInstances(ctx: AppContext, tx: Tx, events: QueuedEvent[], startBy: Map<string, Set<string>>): Promise<void> {
+/** Starts instances at the start nodes the events match; returns how many entered (announced by the caller after commit). */
+async function startInstances(ctx: AppContext, tx: Tx, events: QueuedEvent[], startBy: Map<string, Set<string>>): Promise<number> {
+  let entered = 0;
   const registry = scenarioRegistry(ctx);
   const byScenario = new Map<string, QueuedEvent[]>();
   for (const e of events) for (const sid of startBy.get(e.name) ?? []) (byScenario.get(sid) ?? byScenario.set(sid, []).get(sid)!).push(e);
@@ -77,9 +77,10 @@ async function startInstances(ctx: AppContext, tx: Tx, events: QueuedEvent[], st
         .map((e) => ({ e, ev: { name: e.name, properties: e.properties, at: new Date(e.occurred_at) } as ScenarioEvent }))
         .filter(({ ev }) => startedBy(node, ev))
         .map(({ e, ev }) => ({ profile_id: e.profile_id, data: node.type === 'trigger.event' ? { ...dataFromEvent(ev), event: { name: ev.name, properties: ev.properties } } : { segment_id: ev.properties.segment_id } }));
-      if (launches.length) await launchInstances(ctx, s.id, launches, { tx, scenario: s, node: () => node });
+      if (launches.length) entered += (await launchInstances(ctx, s.id, launches, { tx, scenario: s, node: () => node })).filter((r) => r.instance_id && !r.skipped).length;
     }
   }
+  return entered;
 }
 
 /** Matches queued events; subscribes to the bus so an event this process stored wakes the task at once. */

@@ -48,7 +48,8 @@ export async function launchInstances(
     if (opts.tx) await run(opts.tx, chunk);
     else await ctx.db.transaction().execute((tx) => run(tx, chunk));
   }
-  if (out.some((r) => r.instance_id && !r.skipped)) await ctx.work.announce(SCENARIO_STEP_TASK);
+  // In the caller's transaction the caller announces after its commit (a worker woken earlier would see nothing).
+  if (!opts.tx && out.some((r) => r.instance_id && !r.skipped)) await ctx.work.announce(SCENARIO_STEP_TASK);
   return out;
 }
 

@@ -20,7 +20,7 @@ import { MESSAGE_DELIVERY_TASK, sendBatch, type SendRequest } from '../messaging
 import type { WorkTask } from '../work-loop.js';
 import { SCENARIO_STEP_TASK } from './launch.js';
 import { scenarioRegistry } from './registry.js';
-import { answerRequest } from './world.js';
+import { answerRequest, CodeBatcher, ConditionFacts } from './world.js';
 
 export const SCENARIO_WEBHOOK_TASK = 'scenario-webhook';
 /** Nodes one instance may pass in one step transaction (a loop without a wait is refused at activation). */
@@ -82,6 +82,8 @@ export async function stepInstance(
   now: Date,
   ledgerEvents: StoredEvent[],
   answer?: Answer,
+  facts: ConditionFacts = new ConditionFacts(tx, now),
+  codes?: CodeBatcher,
 ): Promise<StepOutcome> {
   let state = stateOf(row);
   const history: HistoryEntry[] = [];
@@ -89,6 +91,7 @@ export async function stepInstance(
   const stepNo = row.steps;
   let calling = false;
   let nodes = 0;
+  let profileChanged = false;
 
   const run = async (input: StepInput | null) => {
     while (input) {
@@ -103,12 +106,21 @@ export async function stepInstance(
       const moved = r.state !== state;
       state = r.state;
       input = null;
+      // a profile update is written at once, so that a later condition of this same step reads it
+      for (const e of r.effects)
+        if (e.type === 'update_profile') {
+          await updateProfile(tx, row.profile_id, { fields: profilePatch(e.set, state.data) as never }, now);
+          facts.forget(row.profile_id);
+          profileChanged = true;
+        }
       if (r.request) {
         if (r.request.type === 'webhook') {
           calling = true;
           return;
         }
-        const a = await answerRequest(ctx, tx, r.request, { instance_id: row.id, profile_id: row.profile_id, node_id: state.node_id, step: stepNo, data: state.data }, now, ledgerEvents);
+        const who = { instance_id: row.id, profile_id: row.profile_id, node_id: state.node_id, step: stepNo, data: state.data };
+        const a = await answerRequest(ctx, tx, r.request, who, now, ledgerEvents, facts, codes);
+        if (r.request.type === 'loyalty') facts.forget(row.profile_id);
         input = { kind: 'answer', value: a };
       } else if (state.status === 'active' && moved) input = { kind: 'enter' };
     }
@@ -126,7 +138,6 @@ export async function stepInstance(
   // effects: sends (written by the caller in one batch), profile updates, goals
   const sends: SendRequest[] = [];
   let goal = false;
-  let profileChanged = false;
   for (const [i, e] of effects.entries()) {
     if (e.type === 'send')
       sends.push({
@@ -137,10 +148,7 @@ export async function stepInstance(
         require_subscription: e.require_subscription,
         origin: { scenario_id: row.scenario_id, scenario_version: row.version, node_id: e.node_id, instance_id: row.id, dedupe_key: `scenario:${row.id}:${stepNo}:${i}` },
       });
-    else if (e.type === 'update_profile') {
-      await updateProfile(tx, row.profile_id, { fields: profilePatch(e.set, state.data) as never }, now);
-      profileChanged = true;
-    } else if (e.type === 'goal') goal = true;
+    else if (e.type === 'goal') goal = true;
   }
   const terminal = ['completed', 'exited', 'failed'].includes(state.status);
   const failedEntry = [...history].reverse().find((h) => h.outcome.startsWith('failed: '));
@@ -195,13 +203,36 @@ export async function afterCommit(ctx: AppContext, a: BatchAfter): Promise<void>
 async function runBatch(ctx: AppContext, tx: Tx, rows: InstanceRow[], now: Date, after: BatchAfter): Promise<void> {
   const registry = scenarioRegistry(ctx);
   const events = await takeInstanceEvents(tx, rows.map((r) => r.id));
-  const outcomes: StepOutcome[] = [];
+  const defs = new Map<string, ScenarioDefinition>();
   for (const row of rows) {
+    const key = `${row.scenario_id}:${row.version}`;
+    if (defs.has(key)) continue;
     const def = await registry.definition(row.scenario_id, row.version, tx);
     if (!def) throw new Error(`scenario ${row.scenario_id} has no version ${row.version}`);
-    const o = await stepInstance(ctx, tx, def, row, events.get(row.id) ?? [], now, after.ledgerEvents);
+    defs.set(key, def);
+  }
+  // what the condition nodes of these definitions read, for every profile of the batch in one query
+  const facts = new ConditionFacts(tx, now);
+  const trees = [...defs.values()].flatMap((d) => d.nodes.filter((n) => n.type === 'condition' && n.config?.conditions).map((n) => n.config!.conditions));
+  facts.prefetch(trees, [...new Set(rows.map((r) => r.profile_id))]);
+  // The instances step side by side on the transaction, so that their promo codes are issued together.
+  const codes = new CodeBatcher(tx, now, rows.length);
+  const settled = await Promise.allSettled(
+    rows.map(async (row) => {
+      try {
+        const def = defs.get(`${row.scenario_id}:${row.version}`)!;
+        return await stepInstance(ctx, tx, def, row, events.get(row.id) ?? [], now, after.ledgerEvents, undefined, facts, codes);
+      } finally {
+        codes.done();
+      }
+    }),
+  );
+  const outcomes: StepOutcome[] = [];
+  for (const [i, r] of settled.entries()) {
+    if (r.status === 'rejected') throw r.reason;
+    const o = r.value;
     outcomes.push(o);
-    if (o.profileChanged) after.profiles.push(row.profile_id);
+    if (o.profileChanged) after.profiles.push(rows[i].profile_id);
     if (o.sends.length) after.sent = true;
     if (o.calling) after.calls = true;
   }

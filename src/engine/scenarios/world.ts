@@ -2,14 +2,18 @@ import type { AppContext } from '../../context.js';
 import { addDuration, parseDuration } from '../../domain/duration.js';
 import { evaluateScenarioConditions } from '../../domain/scenarios/conditions.js';
 import type { Answer, Request } from '../../domain/scenarios/model.js';
-import { factsNeeded } from '../../domain/segments/facts-needed.js';
+import { factsNeeded, type FactsNeeded } from '../../domain/segments/facts-needed.js';
 import type { ConditionNode } from '../../domain/conditions/tree.js';
-import type { ProfileFacts } from '../../domain/segments/leaves.js';
+import type { ProfileFacts, SegmentRef } from '../../domain/segments/leaves.js';
 import type { Executor, Tx } from '../../store/db.js';
 import { accrue, appendLedgerEvents, getProgram, joinProgram, LedgerRefusal, membershipsOfProfile, redeem, type Program } from '../../store/loyalty.js';
 import { loadEvaluationState, referencedSegments } from '../../store/segments.js';
 import type { StoredEvent } from '../../store/events.js';
 import { promo, PromoNotFound, PromoRefusal } from '../promo.js';
+import { expiryOf, issueRefusal } from '../../domain/promo/lifecycle.js';
+import { isUuid } from '../../domain/profiles/ref.js';
+import { getPool } from '../../store/promo.js';
+import { issueCodesBulk } from '../../store/scenario-codes.js';
 import { promotions, PromotionRefusal } from '../promotions.js';
 
 /** Who asks: the instance (for idempotency keys) and its profile. */
@@ -60,29 +64,94 @@ export function segmentPart(tree: unknown): ConditionNode {
   return leaves.length ? { all: leaves } : { all: [{ field: 'email', op: 'exists', value: true }] };
 }
 
+const emptyFacts = (profileId: string, now: Date): ProfileFacts => ({
+  profile: { id: profileId, email: null, phone: null, external_id: null, fields: {}, subscriptions: {}, created_at: now, updated_at: now },
+  events: [],
+  staticSegments: new Set(),
+  orders: [],
+  loyalty: [],
+  rfm: null,
+});
+
+/**
+ * What condition nodes read, loaded for a whole batch of instances at once: the referenced segments and,
+ * per profile, the facts every condition tree of the batch's definitions needs (one query for the batch,
+ * not one per instance). A profile the step changes is dropped and read again when next asked.
+ */
+export class ConditionFacts {
+  private segments = new Map<string, SegmentRef>();
+  private trees: ConditionNode[] = [];
+  private facts = new Map<string, ProfileFacts>();
+  private needs: FactsNeeded | null = null;
+
+  constructor(
+    private ex: Executor,
+    private now: Date,
+  ) {}
+
+  private candidates: string[] = [];
+  private prepared: Promise<void> | null = null;
+  private pendingTrees: unknown[] = [];
+
+  /**
+   * The batch's condition trees and profiles: the first condition asked about loads the facts of every
+   * profile of the batch at once (a batch that reaches no condition reads nothing).
+   */
+  prefetch(trees: unknown[], profileIds: string[]): void {
+    this.pendingTrees = trees;
+    this.candidates = profileIds;
+  }
+
+  private prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      for (const t of this.pendingTrees) {
+        const part = segmentPart(t);
+        this.trees.push(part);
+        for (const [id, seg] of await referencedSegments(this.ex, part)) this.segments.set(id, seg);
+      }
+      if (this.candidates.length) await this.load(this.candidates);
+    })();
+    return this.prepared;
+  }
+
+  private async load(profileIds: string[]): Promise<void> {
+    const all = new Map(this.segments);
+    this.trees.forEach((t, i) => all.set(`condition-${i}`, { type: 'dynamic', conditions: t }));
+    this.needs = factsNeeded(this.trees.map((_, i) => `condition-${i}`), all, this.now);
+    const state = await loadEvaluationState(this.ex, profileIds, this.needs, (id) => this.segments.get(id)?.type === 'static');
+    for (const id of profileIds) this.facts.set(id, state.get(id)?.facts ?? emptyFacts(id, this.now));
+  }
+
+  /** The profile changed (update_profile, points): read again when next asked. */
+  forget(profileId: string): void {
+    this.facts.delete(profileId);
+  }
+
+  async evaluate(profileId: string, conditions: unknown, data: Record<string, unknown>): Promise<boolean> {
+    await this.prepare();
+    const tree = conditions as ConditionNode;
+    const part = segmentPart(tree);
+    const known = this.trees.some((t) => JSON.stringify(t) === JSON.stringify(part));
+    if (!known) {
+      this.trees.push(part);
+      for (const [id, seg] of await referencedSegments(this.ex, part)) this.segments.set(id, seg);
+      this.facts.clear();
+    }
+    if (!this.facts.has(profileId)) await this.load([profileId]);
+    const facts = this.facts.get(profileId)!;
+    const loyalty = JSON.stringify(tree).includes('"loyalty.') ? await loyaltyOf(this.ex, profileId) : {};
+    return evaluateScenarioConditions(tree, {
+      segment: { now: this.now, facts, segment: (id) => this.segments.get(id) },
+      data,
+      loyalty,
+      order: orderOf(data),
+    });
+  }
+}
+
 /** Evaluates a condition node's tree for a profile, in memory over facts read in one query. */
 export async function evaluateConditions(ex: Executor, profileId: string, conditions: unknown, data: Record<string, unknown>, now: Date): Promise<boolean> {
-  const tree = conditions as ConditionNode;
-  const segments = await referencedSegments(ex, segmentPart(tree));
-  const trees = new Map(segments);
-  trees.set('scenario-condition', { type: 'dynamic', conditions: segmentPart(tree) });
-  const needs = factsNeeded(['scenario-condition'], trees, now);
-  const state = (await loadEvaluationState(ex, [profileId], needs, (id) => segments.get(id)?.type === 'static')).get(profileId);
-  const facts: ProfileFacts = state?.facts ?? {
-    profile: { id: profileId, email: null, phone: null, external_id: null, fields: {}, subscriptions: {}, created_at: now, updated_at: now },
-    events: [],
-    staticSegments: new Set(),
-    orders: [],
-    loyalty: [],
-    rfm: null,
-  };
-  const loyalty = JSON.stringify(tree).includes('"loyalty.') ? await loyaltyOf(ex, profileId) : {};
-  return evaluateScenarioConditions(tree, {
-    segment: { now, facts, segment: (id) => segments.get(id) },
-    data,
-    loyalty,
-    order: orderOf(data),
-  });
+  return new ConditionFacts(ex, now).evaluate(profileId, conditions, data);
 }
 
 const failed = (reason: string): Answer => ({ type: 'failed', reason });
@@ -93,23 +162,105 @@ const failed = (reason: string): Answer => ({ type: 'failed', reason });
  * `promotion_id` runs the program's trigger promotion). Ledger events are appended in the same
  * transaction and returned to be published after commit. Webhooks are not answered here (see webhook.ts).
  */
-export async function answerRequest(ctx: AppContext, tx: Tx, req: Request, who: Asker, now: Date, events: StoredEvent[]): Promise<Answer> {
+export async function answerRequest(
+  ctx: AppContext,
+  tx: Tx,
+  req: Request,
+  who: Asker,
+  now: Date,
+  events: StoredEvent[],
+  facts?: ConditionFacts,
+  codes?: CodeBatcher,
+): Promise<Answer> {
   switch (req.type) {
     case 'evaluate':
-      return { type: 'evaluate', result: await evaluateConditions(tx, who.profile_id, req.conditions, req.data ?? who.data, now) };
+      return { type: 'evaluate', result: await (facts ?? new ConditionFacts(tx, now)).evaluate(who.profile_id, req.conditions, req.data ?? who.data) };
     case 'issue_code':
+      if (codes) return codes.issue(req.pool_id, who.profile_id);
+      return issueOne(tx, req.pool_id, who.profile_id, now);
+  }
+  switch (req.type) {
+    case 'loyalty':
+      return loyaltyAnswer(ctx, tx, req, who, now, events);
+    case 'webhook':
+      throw new Error('webhook requests are answered outside the step transaction');
+  }
+}
+
+async function issueOne(tx: Tx, poolId: string, profileId: string, now: Date): Promise<Answer> {
       try {
-        const c = await promo.issueCode(tx, req.pool_id, who.profile_id, now, 'scenario');
+        const c = await promo.issueCode(tx, poolId, profileId, now, 'scenario');
         return { type: 'issue_code', code: c.code, expires_at: c.expires_at ? new Date(c.expires_at).toISOString() : null };
       } catch (err) {
         if (err instanceof PromoRefusal) return failed(`${err.slug}: ${err.message}`);
         if (err instanceof PromoNotFound) return failed('the promo pool does not exist');
         throw err;
       }
-    case 'loyalty':
-      return loyaltyAnswer(ctx, tx, req, who, now, events);
-    case 'webhook':
-      throw new Error('webhook requests are answered outside the step transaction');
+}
+
+/**
+ * Promo codes for the instances of one batch, stepped side by side: each instance's `promo_code` request
+ * waits until every instance of the batch is either done or waiting for a code, then the codes are issued
+ * together (single-profile pools in a few statements for all; the rest, and whatever is left without a free
+ * code, through promo.issueCode one by one: generation, shared pools, refusals).
+ */
+export class CodeBatcher {
+  private waiting: { pool: string; profile: string; resolve: (a: Answer) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(
+    private tx: Tx,
+    private now: Date,
+    private running: number,
+  ) {}
+
+  issue(pool: string, profile: string): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      this.waiting.push({ pool, profile, resolve, reject });
+      this.running--;
+      this.maybeFlush();
+    });
+  }
+
+  /** An instance of the batch is done (or failed). */
+  done(): void {
+    this.running--;
+    this.maybeFlush();
+  }
+
+  private maybeFlush(): void {
+    if (this.running > 0 || !this.waiting.length) return;
+    const batch = this.waiting;
+    this.waiting = [];
+    this.flush(batch).then(
+      (answers) => {
+        this.running += batch.length;
+        batch.forEach((w, i) => w.resolve(answers[i]));
+      },
+      (err) => {
+        this.running += batch.length;
+        for (const w of batch) w.reject(err);
+      },
+    );
+  }
+
+  private async flush(batch: { pool: string; profile: string }[]): Promise<Answer[]> {
+    const answers: (Answer | null)[] = batch.map(() => null);
+    const byPool = new Map<string, number[]>();
+    batch.forEach((w, i) => (byPool.get(w.pool) ?? byPool.set(w.pool, []).get(w.pool)!).push(i));
+    for (const [poolId, idx] of byPool) {
+      const pool = isUuid(poolId) ? await getPool(this.tx, poolId) : undefined;
+      // one profile asking twice in a batch, shared pools, paused or out-of-date pools: the one-by-one path
+      const profiles = idx.map((i) => batch[i].profile);
+      if (pool && !pool.multi_profile && !issueRefusal(pool, this.now) && new Set(profiles).size === profiles.length) {
+        const got = await issueCodesBulk(this.tx, pool.id, profiles, this.now, expiryOf(pool, this.now));
+        for (const i of idx) {
+          const c = got.get(batch[i].profile);
+          if (c) answers[i] = { type: 'issue_code', code: c.code, expires_at: c.expires_at ? new Date(c.expires_at).toISOString() : null };
+        }
+      }
+      for (const i of idx) answers[i] ??= await issueOne(this.tx, poolId, batch[i].profile, this.now);
+    }
+    return answers as Answer[];
   }
 }
 
