@@ -34,9 +34,14 @@ export const ledgerBench: Bench = async (b) => {
     }
     const job = { url, token: BENCH_TOKEN, pid: program.id, members };
     await clients({ ...job, seconds: 2 }); // warm-up
+    const cpu0 = process.cpuUsage();
     const r = await clients({ ...job, seconds: 10 });
+    const cpu = process.cpuUsage(cpu0);
     if (r.failures) throw new Error(`ledger: ${r.failures} failed pairs`);
     b.report('pairs_per_second', r.pairs / 10, 'pairs/s');
+    // The server's own CPU per pair (the clients are another process): what a pair costs whatever the load.
+    b.report('server_cpu_ms_per_pair', (cpu.user + cpu.system) / 1000 / r.pairs, 'ms');
+    b.report('server_cpu_share', (cpu.user + cpu.system) / 1e6 / 10, 'cores');
     b.report('pair_latency_p50', r.p50, 'ms');
     b.report('pair_latency_p99', r.p99, 'ms');
   } finally {

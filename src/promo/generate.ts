@@ -8,6 +8,7 @@ import { PromoRefusal } from '../engine/promo.js';
 import type { Progress } from '../engine/jobs.js';
 import type { Executor } from '../store/db.js';
 import {
+  analyzeCodes,
   codesTotal,
   expireCodesOfProfiles,
   insertCodes,
@@ -31,6 +32,8 @@ export const GENERATE_BATCH = 200_000;
 const MAX_STALLS = 64;
 /** Profiles per statement when codes are generated for profiles. */
 const PROFILE_BATCH = 10_000;
+/** Codes written at once past which the planner's statistics are refreshed. */
+const BULK = 10_000;
 
 /**
  * Refuses, before any code is made, a generation that would pass `max_codes` or take more than half of the
@@ -95,6 +98,7 @@ export async function generateCodes(
     made = result.generated;
     await releaseReserved(ex, pool.id, count - made);
     made = count;
+    if (result.generated >= BULK) await analyzeCodes(ex);
     result.total = await codesTotal(ex, pool.id);
     return result;
   } finally {
@@ -180,6 +184,7 @@ export async function generateForProfiles(
       queue = retry;
     }
     result.issued = result.generated;
+    if (result.generated >= BULK) await analyzeCodes(ex);
     return result;
   } finally {
     await releaseReserved(ex, pool.id, todo.length - result.generated);

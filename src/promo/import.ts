@@ -6,7 +6,7 @@ import { codeProblem } from '../domain/promo/codes.js';
 import { expiryOf } from '../domain/promo/lifecycle.js';
 import { isUuid, parseProfileRef, type ProfileRef } from '../domain/profiles/ref.js';
 import type { Db, Executor, Tx } from '../store/db.js';
-import { acceptStored, existingCodes, expireCodesOfProfiles, insertCodes, insertLinkedCodes, removeFreshCodes, type Pool } from '../store/promo.js';
+import { acceptStored, analyzeCodes, existingCodes, expireCodesOfProfiles, insertCodes, insertLinkedCodes, removeFreshCodes, type Pool } from '../store/promo.js';
 import { lookupProfileIds } from '../store/segments.js';
 
 export interface CodeImportOptions {
@@ -254,6 +254,7 @@ export async function importCodes(
   if (codeCol < 0) throw new CodeImportError('the file is empty; it needs a header row and one code per row');
   await flush();
   result.errors.sort((a, b) => a.row - b.row);
+  if (result.added >= 10_000) await analyzeCodes(ex);
   return result;
 }
 

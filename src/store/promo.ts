@@ -364,8 +364,9 @@ export async function listCodes(ex: Executor, poolId: string, status: string | u
 export async function exportPage(ex: Executor, poolId: string, afterSeq: number, limit: number) {
   const r = await sql<CodeRow & { email: string | null; phone: string | null; external_id: string | null; profile_fields: Record<string, unknown> | null }>`
     SELECT c.*, p.email, p.phone, p.external_id, p.fields AS profile_fields
-    FROM promo_codes c LEFT JOIN profiles p ON p.id = c.profile_id
-    WHERE c.pool_id = ${poolId}::uuid AND c.seq > ${afterSeq} ORDER BY c.seq LIMIT ${limit}`.execute(ex);
+    FROM (SELECT * FROM promo_codes WHERE pool_id = ${poolId}::uuid AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}) c
+    LEFT JOIN profiles p ON p.id = c.profile_id
+    ORDER BY c.seq`.execute(ex);
   return r.rows;
 }
 
@@ -535,4 +536,12 @@ export async function existingCodes(ex: Executor, codes: string[]): Promise<Set<
   if (!codes.length) return new Set();
   const r = await sql<{ code: string }>`SELECT code FROM promo_codes WHERE code = ANY(${codes}::text[])`.execute(ex);
   return new Set(r.rows.map((x) => x.code));
+}
+
+/**
+ * Refreshes the planner's statistics of the codes table after a bulk write (PGlite runs no autovacuum):
+ * without them a pool of millions looks empty and paging it sorts the whole pool for every page.
+ */
+export async function analyzeCodes(ex: Executor): Promise<void> {
+  await sql`ANALYZE promo_codes`.execute(ex);
 }
