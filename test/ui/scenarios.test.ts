@@ -169,11 +169,14 @@ run('scenario editor', () => {
     await setup.waitFor();
     await b.shot('scenarios-05-template-setup');
     const before = (await ui.call('GET', '/templates?limit=1000')).body.items.length;
-    await setup.getByRole('button', { name: 'Open on the canvas' }).click();
+    await setup.getByRole('button', { name: 'Create from this template' }).click();
+    await page.waitForURL(/\/scenarios\/[0-9a-f-]{36}$/);
     await poll(() => canvas().locator('[data-testid="flow-node"]').count()).toBe(cart.nodes.length);
     const samples = (cart.sample_templates ?? []).length;
     expect((await ui.call('GET', '/templates?limit=1000')).body.items.length).toBe(before + samples);
-    // No placeholder is left on the canvas: what was not chosen is empty on its step.
+    const made = (await ui.call('GET', `/scenarios/${page.url().split('/').pop()}`)).body;
+    expect(made).toMatchObject({ status: 'draft', template_key: cart.key });
+    expect(JSON.stringify(made.nodes)).not.toContain('tpl:');
     await page.getByRole('button', { name: 'Auto-layout' }).click();
     await b.shot('scenarios-06-from-template');
   });
