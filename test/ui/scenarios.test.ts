@@ -114,12 +114,15 @@ run('scenario editor', () => {
     await page.getByRole('button', { name: 'Save and start' }).click();
     await page.getByTestId('scenario-problem').waitFor();
     await poll(() => node('send').getByTestId('node-fault').count()).toBe(1);
+    expect(await node('send').getByTestId('node-fault').textContent()).toMatch(/^template_id: /);
     await b.shot('scenarios-02-fault-on-node');
     await page.getByTestId('node-form').getByLabel('Content').selectOption({ label: 'cart_reminder (email)' });
     await page.getByRole('button', { name: 'Save and start' }).click();
     await page.waitForURL(/\/scenarios\/[0-9a-f-]{36}$/);
     await page.getByTestId('scenario-bar').getByText('active', { exact: true }).waitFor();
     const id = page.url().split('/').pop()!;
+    // Saved once before its start was refused, then saved again in place: one scenario, not two.
+    expect((await ui.call('GET', '/scenarios')).body.items.filter((x: any) => x.name === 'Abandoned cart').map((x: any) => x.id)).toEqual([id]);
     const saved = (await ui.call('GET', `/scenarios/${id}`)).body;
     expect(saved.settings).toMatchObject({ reentry: 'ignore', exit_on: [{ event: 'order_finalized' }] });
     const waitNode = saved.nodes.find((n: any) => n.type === 'wait_event');
