@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeholdersOf, substitute } from '../../web/src/pages/scenarios/placeholders.js';
+import { placeholdersOf } from '../../web/src/pages/scenarios/placeholders.js';
 
 describe('classic scenario template placeholders', () => {
   const nodes = [
@@ -16,15 +16,5 @@ describe('classic scenario template placeholders', () => {
       { kind: 'pool', key: 'welcome', text: 'pool:welcome' },
       { kind: 'tpl', key: 'welcome', text: 'tpl:welcome' },
     ]);
-  });
-
-  it('puts the chosen ids in and drops what was left unchosen, leaving the rest of the graph as it was', () => {
-    const out = substitute(nodes, { 'tpl:welcome': 'T-1', 'segment:new_buyers': 'S-1' });
-    expect(out[0].config).toEqual({ segment_id: 'S-1' });
-    expect(out[1]).toEqual({ id: 'code', type: 'promo_code', config: {}, next: 'mail', branches: { failed: 'mail' } });
-    expect(out[2].config).toEqual({ channel: 'email', template_id: 'T-1', require_subscription: true });
-    expect(out[3].config?.template_id).toBe('T-1');
-    expect(out[4]).toBe(nodes[4]);
-    expect(placeholdersOf(out)).toEqual([]);
   });
 });

@@ -114,12 +114,15 @@ run('scenario editor', () => {
     await page.getByRole('button', { name: 'Save and start' }).click();
     await page.getByTestId('scenario-problem').waitFor();
     await poll(() => node('send').getByTestId('node-fault').count()).toBe(1);
+    expect(await node('send').getByTestId('node-fault').textContent()).toMatch(/^template_id: /);
     await b.shot('scenarios-02-fault-on-node');
     await page.getByTestId('node-form').getByLabel('Content').selectOption({ label: 'cart_reminder (email)' });
     await page.getByRole('button', { name: 'Save and start' }).click();
     await page.waitForURL(/\/scenarios\/[0-9a-f-]{36}$/);
     await page.getByTestId('scenario-bar').getByText('active', { exact: true }).waitFor();
     const id = page.url().split('/').pop()!;
+    // Saved once before its start was refused, then saved again in place: one scenario, not two.
+    expect((await ui.call('GET', '/scenarios')).body.items.filter((x: any) => x.name === 'Abandoned cart').map((x: any) => x.id)).toEqual([id]);
     const saved = (await ui.call('GET', `/scenarios/${id}`)).body;
     expect(saved.settings).toMatchObject({ reentry: 'ignore', exit_on: [{ event: 'order_finalized' }] });
     const waitNode = saved.nodes.find((n: any) => n.type === 'wait_event');
@@ -169,11 +172,14 @@ run('scenario editor', () => {
     await setup.waitFor();
     await b.shot('scenarios-05-template-setup');
     const before = (await ui.call('GET', '/templates?limit=1000')).body.items.length;
-    await setup.getByRole('button', { name: 'Open on the canvas' }).click();
+    await setup.getByRole('button', { name: 'Create from this template' }).click();
+    await page.waitForURL(/\/scenarios\/[0-9a-f-]{36}$/);
     await poll(() => canvas().locator('[data-testid="flow-node"]').count()).toBe(cart.nodes.length);
     const samples = (cart.sample_templates ?? []).length;
     expect((await ui.call('GET', '/templates?limit=1000')).body.items.length).toBe(before + samples);
-    // No placeholder is left on the canvas: what was not chosen is empty on its step.
+    const made = (await ui.call('GET', `/scenarios/${page.url().split('/').pop()}`)).body;
+    expect(made).toMatchObject({ status: 'draft', template_key: cart.key });
+    expect(JSON.stringify(made.nodes)).not.toContain('tpl:');
     await page.getByRole('button', { name: 'Auto-layout' }).click();
     await b.shot('scenarios-06-from-template');
   });

@@ -74,6 +74,7 @@ function Canvas({ scenario, initial }: { scenario?: Scenario; initial: Draft & {
   const [trace, setTrace] = useState<TraceStep[] | null>(null);
   const [replayAt, setReplayAt] = useState<number | null>(null);
   const wrapper = useRef<HTMLDivElement>(null);
+  const created = useRef<Scenario | null>(null);
 
   const stats = useQuery({
     queryKey: ['scenarios', scenario?.id, 'stats'],
@@ -94,7 +95,8 @@ function Canvas({ scenario, initial }: { scenario?: Scenario; initial: Draft & {
       if (!id) continue;
       const idx = draft.nodes.findIndex((n) => n.id === id);
       const rel = f.path.replace(/^body\./, '').replace(new RegExp(`^nodes\\.(${idx}|${id})\\.(config\\.)?`), '').replace(new RegExp(`^nodes\\.(${idx}|${id})$`), '');
-      (m.get(id) ?? m.set(id, []).get(id)!).push({ path: rel, message: f.message });
+      // On its own node a fault need not name the node again (`node send_1: must be …`).
+      (m.get(id) ?? m.set(id, []).get(id)!).push({ path: rel, message: f.message.replace(new RegExp(`^node ${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '') });
     }
     return m;
   }, [faults, draft.nodes]);
@@ -201,14 +203,19 @@ function Canvas({ scenario, initial }: { scenario?: Scenario; initial: Draft & {
   const showError = (e: unknown) => {
     if (e instanceof ApiError) {
       setFaults(e.problem.errors ?? []);
-      setProblem(e.problem.errors?.length ? `${e.problem.detail || e.problem.title} (${e.problem.errors.length} ${e.problem.errors.length === 1 ? 'fault' : 'faults'})` : e.problem.detail || e.problem.title);
+      const n = e.problem.errors?.length ?? 0;
+      const detail = e.problem.detail || e.problem.title;
+      setProblem(n && !/\bfaults?\b/.test(detail) ? `${detail} (${n} ${n === 1 ? 'fault' : 'faults'})` : detail);
     } else setProblem((e as Error).message);
   };
   const save = useMutation({
     mutationFn: async (then?: 'activate') => {
       setFaults([]);
       setProblem(null);
-      const saved = scenario ? await api.put<Scenario>(`/scenarios/${scenario.id}`, body()) : await api.post<Scenario>('/scenarios', body());
+      // A new scenario saved once (its start then refused) is saved again in place, never created twice.
+      const existing = scenario ?? created.current;
+      const saved = existing ? await api.put<Scenario>(`/scenarios/${existing.id}`, body()) : await api.post<Scenario>('/scenarios', body());
+      if (!scenario) created.current = saved;
       if (then === 'activate') await api.post(`/scenarios/${saved.id}/activate`);
       return { saved, then };
     },

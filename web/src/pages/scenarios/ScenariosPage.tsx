@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense } from 'react';
 import { Link, Route, Routes, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, ApiError, type Page } from '../../api/client';
 import { PageFallback } from '../../components/auth';
@@ -111,17 +111,16 @@ function NewScenario() {
   const [params] = useSearchParams();
   const templates = useTemplates();
   const key = params.get('template');
-  const [ready, setReady] = useState<Draft | null>(null);
   if (key && templates.isPending) return <Spinner />;
   const t = key ? templates.data?.find((x, i) => templateKey(x, i) === key) : undefined;
   return (
     <>
       <PageHeader title="New scenario" back={<Link to="/scenarios">← Scenarios</Link>} />
-      {t && !ready ? (
-        <TemplateSetup template={t} onReady={setReady} />
+      {t ? (
+        <TemplateSetup template={t} />
       ) : (
         <Suspense fallback={<PageFallback />}>
-          <ScenarioEditor initial={ready ?? BLANK} />
+          <ScenarioEditor initial={BLANK} />
         </Suspense>
       )}
     </>

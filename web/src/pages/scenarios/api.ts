@@ -63,7 +63,9 @@ export interface ScenarioTemplate {
   settings?: ScenarioSettings;
   nodes: ScenarioNode[];
   /** Message templates the nodes name as `tpl:<key>`, created with the scenario. */
-  sample_templates?: { key: string; name: string; channel: string; subject?: string; body: string }[];
+  sample_templates?: { key: string; name: string; channel: string; subject?: string | null }[];
+  /** Placeholders of pools, programs, segments and promotions to pick (`pool:cart_discount`). */
+  placeholders?: string[];
 }
 
 export const listScenarios = (signal?: AbortSignal) => api.get<Page<Scenario>>('/scenarios', { limit: 1000 }, signal);

@@ -144,23 +144,63 @@ export function paletteOf(types: NodeType[]): PaletteItem[] {
   return out;
 }
 
-/** Server schemas over the built-in ones: `{items: [{type, schema, group?, label?, branches?}]}` or an array. */
+/** One node type as GET /scenario-node-types describes it. */
+interface ServerNodeType {
+  type: string;
+  start?: boolean;
+  label?: string;
+  description?: string;
+  group?: Group;
+  /** `[{name, type, required, description?}]`: the config fields. */
+  config?: { name: string; type?: string; required?: boolean; description?: string }[];
+  schema?: NodeSchema;
+  config_schema?: NodeSchema;
+  /** Fixed branch labels (with `next` true: branches taken besides next, such as `failed`). */
+  branches?: string[] | 'variants';
+  /** Continues through `next`. */
+  next?: boolean;
+  terminal?: boolean;
+}
+
+/** How a type's outputs look: `next` only, fixed branches, next plus optional branches, variants, or none. */
+function outputsShape(raw: ServerNodeType, base: NodeType | undefined): Pick<NodeType, 'branches' | 'optionalBranches' | 'terminal'> {
+  if (typeof raw.next !== 'boolean') return { branches: raw.branches ?? base?.branches, optionalBranches: base?.optionalBranches, terminal: raw.terminal ?? base?.terminal };
+  const labels = Array.isArray(raw.branches) ? raw.branches : [];
+  if (raw.branches === 'variants' || base?.branches === 'variants') return { branches: 'variants' };
+  if (raw.next) return labels.length ? { optionalBranches: labels } : {};
+  return labels.length ? { branches: labels } : { terminal: true };
+}
+
+/** A form schema from the server's config field list, for a type the editor has no schema of its own for. */
+function schemaOf(raw: ServerNodeType): NodeSchema {
+  if (raw.schema) return raw.schema;
+  if (raw.config_schema) return raw.config_schema;
+  const fields = raw.config ?? [];
+  return {
+    properties: Object.fromEntries(fields.map((f) => [f.name, { type: f.type === 'boolean' ? 'boolean' : f.type === 'integer' ? 'integer' : 'string', title: f.name, ...(f.description ? { description: f.description } : {}) } as PropSchema])),
+    required: fields.filter((f) => f.required).map((f) => f.name),
+  };
+}
+
+/**
+ * The server's node types over the built-in ones (`{items: [...]}` or an array): the server says which
+ * types exist, their labels and their outputs; the built-in schemas keep their richer pickers.
+ */
 export function mergeServerTypes(server: unknown): NodeType[] {
   const list = Array.isArray(server) ? server : server && typeof server === 'object' && Array.isArray((server as { items?: unknown }).items) ? (server as { items: unknown[] }).items : [];
   const byType = new Map(BUILT_IN.map((t) => [t.type, t]));
-  for (const raw of list as Partial<NodeType & { config_schema: NodeSchema }>[]) {
+  for (const raw of list as ServerNodeType[]) {
     if (!raw || typeof raw.type !== 'string') continue;
     const base = byType.get(raw.type);
-    const group = (raw.group && GROUPS.includes(raw.group) ? raw.group : base?.group) ?? (raw.type.startsWith('trigger.') ? 'Triggers' : 'Actions');
+    const starts = raw.start ?? raw.type.startsWith('trigger.');
+    const group = (raw.group && GROUPS.includes(raw.group) ? raw.group : base?.group) ?? (starts ? 'Triggers' : 'Actions');
     byType.set(raw.type, {
       type: raw.type,
       group,
       label: raw.label ?? base?.label ?? raw.type,
       description: raw.description ?? base?.description,
-      schema: raw.schema ?? raw.config_schema ?? base?.schema ?? { properties: {} },
-      branches: raw.branches ?? base?.branches,
-      optionalBranches: raw.optionalBranches ?? base?.optionalBranches,
-      terminal: raw.terminal ?? base?.terminal,
+      schema: base && !raw.schema && !raw.config_schema ? base.schema : schemaOf(raw),
+      ...outputsShape(raw, base),
       icon: base?.icon ?? 'flow',
     });
   }

@@ -32,22 +32,3 @@ export function placeholdersOf(nodes: readonly WithConfig[]): Placeholder[] {
   for (const n of nodes) walk(n.config);
   return [...seen.values()];
 }
-
-/**
- * The nodes with each placeholder replaced by its id; a placeholder left without one is dropped from the
- * config, so the step's form shows an empty picker and activation names the step that still needs it.
- */
-export function substitute<N extends WithConfig>(nodes: readonly N[], ids: Record<string, string | undefined>): N[] {
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk).filter((x) => x !== undefined);
-    if (v && typeof v === 'object')
-      return Object.fromEntries(
-        Object.entries(v)
-          .map(([k, x]) => [k, walk(x)] as const)
-          .filter(([, x]) => x !== undefined),
-      );
-    if (isPlaceholder(v)) return ids[v] || undefined;
-    return v;
-  };
-  return nodes.map((n) => (n.config ? { ...n, config: walk(n.config) as Record<string, unknown> } : n));
-}
