@@ -295,5 +295,5 @@ async function markFailed(ctx: AppContext, id: string, reason: string, now: Date
 }
 
 export function scenarioStepTask(ctx: AppContext): WorkTask {
-  return { name: SCENARIO_STEP_TASK, batchSize: 500, idleMs: 200, run: (limit, now) => stepDueInstances(ctx, limit, now) };
+  return { name: SCENARIO_STEP_TASK, batchSize: 1_000, idleMs: 100, run: (limit, now) => stepDueInstances(ctx, limit, now) };
 }

@@ -64,6 +64,19 @@ export function segmentPart(tree: unknown): ConditionNode {
   return leaves.length ? { all: leaves } : { all: [{ field: 'email', op: 'exists', value: true }] };
 }
 
+const shapes = new WeakMap<object, { key: string; part: ConditionNode; loyalty: boolean }>();
+
+/** A tree's segment part, its text and whether it reads `loyalty.*`, computed once per tree object (definitions are cached). */
+function shapeOf(tree: ConditionNode): { key: string; part: ConditionNode; loyalty: boolean } {
+  const hit = shapes.get(tree);
+  if (hit) return hit;
+  const part = segmentPart(tree);
+  const text = JSON.stringify(tree);
+  const shape = { key: JSON.stringify(part), part, loyalty: text.includes('"loyalty.') };
+  if (tree && typeof tree === 'object') shapes.set(tree, shape);
+  return shape;
+}
+
 const emptyFacts = (profileId: string, now: Date): ProfileFacts => ({
   profile: { id: profileId, email: null, phone: null, external_id: null, fields: {}, subscriptions: {}, created_at: now, updated_at: now },
   events: [],
@@ -89,6 +102,7 @@ export class ConditionFacts {
     private now: Date,
   ) {}
 
+  private keys = new Set<string>();
   private candidates: string[] = [];
   private prepared: Promise<void> | null = null;
   private pendingTrees: unknown[] = [];
@@ -105,9 +119,11 @@ export class ConditionFacts {
   private prepare(): Promise<void> {
     this.prepared ??= (async () => {
       for (const t of this.pendingTrees) {
-        const part = segmentPart(t);
-        this.trees.push(part);
-        for (const [id, seg] of await referencedSegments(this.ex, part)) this.segments.set(id, seg);
+        const shape = shapeOf(t as ConditionNode);
+        if (this.keys.has(shape.key)) continue;
+        this.keys.add(shape.key);
+        this.trees.push(shape.part);
+        for (const [id, seg] of await referencedSegments(this.ex, shape.part)) this.segments.set(id, seg);
       }
       if (this.candidates.length) await this.load(this.candidates);
     })();
@@ -130,16 +146,18 @@ export class ConditionFacts {
   async evaluate(profileId: string, conditions: unknown, data: Record<string, unknown>): Promise<boolean> {
     await this.prepare();
     const tree = conditions as ConditionNode;
-    const part = segmentPart(tree);
-    const known = this.trees.some((t) => JSON.stringify(t) === JSON.stringify(part));
-    if (!known) {
-      this.trees.push(part);
-      for (const [id, seg] of await referencedSegments(this.ex, part)) this.segments.set(id, seg);
-      this.facts.clear();
+    const shape = shapeOf(tree);
+    if (!this.keys.has(shape.key)) {
+      this.keys.add(shape.key);
+      if (!this.trees.some((t) => shapeOf(t).key === shape.key)) {
+        this.trees.push(shape.part);
+        for (const [id, seg] of await referencedSegments(this.ex, shape.part)) this.segments.set(id, seg);
+        this.facts.clear();
+      }
     }
     if (!this.facts.has(profileId)) await this.load([profileId]);
     const facts = this.facts.get(profileId)!;
-    const loyalty = JSON.stringify(tree).includes('"loyalty.') ? await loyaltyOf(this.ex, profileId) : {};
+    const loyalty = shape.loyalty ? await loyaltyOf(this.ex, profileId) : {};
     return evaluateScenarioConditions(tree, {
       segment: { now: this.now, facts, segment: (id) => this.segments.get(id) },
       data,
