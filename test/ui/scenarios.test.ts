@@ -144,6 +144,14 @@ run('scenario editor', () => {
     await again.getByLabel('Launch data (JSON)').fill('{"cart_id": "c-1"}');
     await again.getByRole('button', { name: 'Launch' }).click();
     await poll(() => again.getByTestId('launch-result').textContent()).toBe('Skipped: reentry-ignore');
+    // Edited while it runs: saving makes version 2, live at once, the waiting instance stays on version 1.
+    await select(node('wait_event'));
+    await page.getByTestId('node-form').getByLabel('Timeout', { exact: true }).fill('2');
+    await page.getByTestId('scenario-bar').getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByTestId('scenario-bar').getByText('version 2').waitFor();
+    expect(await page.getByTestId('scenario-problem').count()).toBe(0);
+    expect((await ui.call('GET', `/scenarios/${id}`)).body).toMatchObject({ status: 'active', version: 2 });
+    expect((await ui.call('GET', `/scenarios/${id}/instances`)).body.items.map((i: any) => i.version)).toEqual([1]);
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByTestId('scenario-bar').getByText('paused', { exact: true }).waitFor();
   });

@@ -108,8 +108,11 @@ run('segments screen', () => {
     const bad = form.locator('[data-cond-path="conditions.any.0"]');
     await poll(() => bad.locator('.field__error').textContent()).toContain('at most two decimals');
     expect(await form.locator('[data-cond-path="conditions.any.1"] .field__error').count()).toBe(0);
+    await poll(() => form.getByTestId('segment-preview-count').textContent()).toBe('—');
     await b.shot('segments-05-orders-error');
     await bad.getByLabel('Spent', { exact: true }).fill('100');
+    // Counted before it is saved: ber1 bought for 150, ber2 is a member.
+    await poll(() => form.getByTestId('segment-preview-count').textContent()).toBe('2');
     await form.getByRole('button', { name: 'Create segment' }).click();
     await page.getByRole('heading', { name: 'Buyers and members' }).waitFor();
     await poll(() => page.getByTestId('segment-count').locator('.live-count__value').textContent()).toBe('2');

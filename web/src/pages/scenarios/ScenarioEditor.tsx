@@ -216,7 +216,8 @@ function Canvas({ scenario, initial }: { scenario?: Scenario; initial: Draft & {
       const existing = scenario ?? created.current;
       const saved = existing ? await api.put<Scenario>(`/scenarios/${existing.id}`, body()) : await api.post<Scenario>('/scenarios', body());
       if (!scenario) created.current = saved;
-      if (then === 'activate') await api.post(`/scenarios/${saved.id}/activate`);
+      // Saving a running scenario makes its new version live at once; only a draft is started.
+      if (then === 'activate' && saved.status === 'draft') await api.post(`/scenarios/${saved.id}/activate`);
       return { saved, then };
     },
     onSuccess: ({ saved, then }) => {

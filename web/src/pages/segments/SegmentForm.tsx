@@ -1,6 +1,6 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { useMemo } from 'react';
-import { api } from '../../api/client';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useState } from 'react';
+import { api, ApiError } from '../../api/client';
 import { loyaltyKind, ordersKind, rfmKind } from '../../components/conditions/commerce-leaves';
 import { ConditionBuilder } from '../../components/conditions/ConditionBuilder';
 import { eventKind, fieldKind, PROFILE_FIELDS, segmentKind, subscriptionKind } from '../../components/conditions/leaves';
@@ -28,6 +28,31 @@ export function useSegmentKinds(exclude?: string) {
       segmentKind((segments.data?.items ?? []).filter((s) => s.id !== exclude)),
     ],
     [segments.data, programs.data, exclude],
+  );
+}
+
+/** How many profiles the conditions being edited match now (POST /segments/count), a moment after the last change. */
+function PreviewCount({ conditions }: { conditions: CondNode }) {
+  const text = JSON.stringify(conditions);
+  const [settled, setSettled] = useState(text);
+  useEffect(() => {
+    const t = setTimeout(() => setSettled(text), 400);
+    return () => clearTimeout(t);
+  }, [text]);
+  const count = useQuery({
+    queryKey: ['segments', 'preview-count', settled],
+    queryFn: () => api.post<{ count: number }>('/segments/count', { conditions: JSON.parse(settled) as unknown }),
+    placeholderData: keepPreviousData,
+    staleTime: 5000,
+  });
+  const refused = count.error instanceof ApiError && count.error.status === 400;
+  return (
+    <div className="live-count live-count--inline" data-testid="segment-preview">
+      <span className="live-count__value" data-testid="segment-preview-count">
+        {refused ? '—' : count.data && !count.isPlaceholderData ? count.data.count.toLocaleString() : '…'}
+      </span>{' '}
+      <span className="muted small">{refused ? 'the conditions need a fix before they can be counted' : 'profiles match these conditions now'}</span>
+    </div>
   );
 }
 
@@ -86,6 +111,7 @@ export function SegmentForm({ segment, onSaved }: { segment?: Segment; onSaved?:
         <div className="field">
           <div className="field__label">Conditions</div>
           <ConditionBuilder value={form.values.conditions} onChange={(c) => form.set('conditions', c)} kinds={kinds} errors={form.errorsAt('conditions')} />
+          <PreviewCount conditions={form.values.conditions} />
         </div>
       )}
       <FormProblem />
