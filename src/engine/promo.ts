@@ -101,6 +101,20 @@ async function generateOne<T>(
  */
 export const promo = {
   /**
+   * Codes of a single-profile pool for many profiles at once, in a few statements (scenario steps of one
+   * batch). Returns what it settled; the profiles it leaves out (none available, a pool that is shared, paused
+   * or out of its period, a profile named twice) are for `issueCode` one by one, which generates or refuses.
+   */
+  async issueCodesAtOnce(tx: Tx, poolId: string, profileIds: string[], now: Date): Promise<Map<string, IssuedCode>> {
+    const out = new Map<string, IssuedCode>();
+    const pool = await store.getPool(tx, poolId);
+    if (!pool || pool.multi_profile || issueRefusal(pool, now) || new Set(profileIds).size !== profileIds.length) return out;
+    for (const [profile, c] of await store.issueCodesBulk(tx, pool.id, profileIds, now, expiryOf(pool, now)))
+      out.set(profile, { code: c.code, pool_id: pool.id, expires_at: c.expires_at, existing: c.existing });
+    return out;
+  },
+
+  /**
    * Gives the profile a code of the pool: the one it holds already, else the next available one, else (when
    * the pool allows it for `via`) one generated now. Multi-profile pools hand out their first active code.
    */

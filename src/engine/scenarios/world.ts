@@ -9,11 +9,8 @@ import type { Executor, Tx } from '../../store/db.js';
 import { accrue, appendLedgerEvents, getProgram, joinProgram, LedgerRefusal, membershipsOfProfile, redeem, type Program } from '../../store/loyalty.js';
 import { loadEvaluationState, referencedSegments } from '../../store/segments.js';
 import type { StoredEvent } from '../../store/events.js';
-import { promo, PromoNotFound, PromoRefusal } from '../promo.js';
-import { expiryOf, issueRefusal } from '../../domain/promo/lifecycle.js';
+import { promo, PromoNotFound, PromoRefusal, type IssuedCode } from '../promo.js';
 import { isUuid } from '../../domain/profiles/ref.js';
-import { getPool } from '../../store/promo.js';
-import { issueCodesBulk } from '../../store/scenario-codes.js';
 import { promotions, PromotionRefusal } from '../promotions.js';
 
 /** Who asks: the instance (for idempotency keys) and its profile. */
@@ -266,15 +263,10 @@ export class CodeBatcher {
     const byPool = new Map<string, number[]>();
     batch.forEach((w, i) => (byPool.get(w.pool) ?? byPool.set(w.pool, []).get(w.pool)!).push(i));
     for (const [poolId, idx] of byPool) {
-      const pool = isUuid(poolId) ? await getPool(this.tx, poolId) : undefined;
-      // one profile asking twice in a batch, shared pools, paused or out-of-date pools: the one-by-one path
-      const profiles = idx.map((i) => batch[i].profile);
-      if (pool && !pool.multi_profile && !issueRefusal(pool, this.now) && new Set(profiles).size === profiles.length) {
-        const got = await issueCodesBulk(this.tx, pool.id, profiles, this.now, expiryOf(pool, this.now));
-        for (const i of idx) {
-          const c = got.get(batch[i].profile);
-          if (c) answers[i] = { type: 'issue_code', code: c.code, expires_at: c.expires_at ? new Date(c.expires_at).toISOString() : null };
-        }
+      const got = isUuid(poolId) ? await promo.issueCodesAtOnce(this.tx, poolId, idx.map((i) => batch[i].profile), this.now) : new Map<string, IssuedCode>();
+      for (const i of idx) {
+        const c = got.get(batch[i].profile);
+        if (c) answers[i] = { type: 'issue_code', code: c.code, expires_at: c.expires_at ? new Date(c.expires_at).toISOString() : null };
       }
       for (const i of idx) answers[i] ??= await issueOne(this.tx, poolId, batch[i].profile, this.now);
     }
