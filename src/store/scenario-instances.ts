@@ -333,3 +333,20 @@ export async function nodeCounts(ex: Executor, scenarioId: string, version?: num
     WHERE scenario_id = ${scenarioId}${v} AND status IN ('waiting', 'calling') GROUP BY 1`.execute(ex);
   return { outcomes: outcomes.rows, waiting: waiting.rows };
 }
+
+/** A webhook call to be tried again at `wake`: the attempt count and the last error kept in the state. */
+export async function retryCallLater(ex: Executor, row: InstanceRow, wake: Date, state: Record<string, unknown>, now: Date): Promise<void> {
+  await ex.updateTable('scenario_instances').set({ wake_at: wake, state: JSON.stringify(state), updated_at: now }).where('id', '=', row.id).execute();
+}
+
+/** Ends an instance that could not be stepped (its own error, not its batch's) as failed, with the reason on its history. */
+export async function failInstance(ex: Executor, id: string, reason: string, now: Date): Promise<void> {
+  const row = await ex.selectFrom('scenario_instances').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!row || !['active', 'waiting', 'calling'].includes(row.status)) return;
+  await ex
+    .updateTable('scenario_instances')
+    .set({ status: 'failed', reason: reason.slice(0, 500), wake_at: null, finished_at: now, updated_at: now, steps: row.steps + 1 })
+    .where('id', '=', id)
+    .execute();
+  await insertHistory(ex, [{ instance_id: id, scenario_id: row.scenario_id, version: row.version, profile_id: row.profile_id, node_id: row.node_id, outcome: `failed: ${reason.slice(0, 200)}`, at: now }]);
+}

@@ -7,6 +7,7 @@ import type { StoredEvent } from '../../store/events.js';
 import { updateProfile } from '../../store/profiles.js';
 import {
   claimDueInstances,
+  failInstance,
   insertHistory,
   lockInstance,
   takeInstanceEvents,
@@ -282,16 +283,7 @@ export async function stepDueInstances(ctx: AppContext, limit: number, now: Date
 }
 
 async function markFailed(ctx: AppContext, id: string, reason: string, now: Date): Promise<void> {
-  await ctx.db.transaction().execute(async (tx) => {
-    const row = await tx.selectFrom('scenario_instances').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!row || !['active', 'waiting', 'calling'].includes(row.status)) return;
-    await tx
-      .updateTable('scenario_instances')
-      .set({ status: 'failed', reason: reason.slice(0, 500), wake_at: null, finished_at: now, updated_at: now, steps: row.steps + 1 })
-      .where('id', '=', id)
-      .execute();
-    await insertHistory(tx, [{ instance_id: id, scenario_id: row.scenario_id, version: row.version, profile_id: row.profile_id, node_id: row.node_id, outcome: `failed: ${reason.slice(0, 200)}`, at: now }]);
-  });
+  await ctx.db.transaction().execute((tx) => failInstance(tx, id, reason, now));
 }
 
 export function scenarioStepTask(ctx: AppContext): WorkTask {

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.js';
 import { secretKey } from '../../channels/secrets.js';
 import { durationMs, parseDuration } from '../../domain/duration.js';
 import type { Answer, Request } from '../../domain/scenarios/model.js';
-import { claimDueCalls, leaseCalls, lockInstance, takeInstanceEvents } from '../../store/scenario-instances.js';
+import { claimDueCalls, leaseCalls, lockInstance, retryCallLater, takeInstanceEvents } from '../../store/scenario-instances.js';
 import type { InstanceRow } from '../../store/scenarios.js';
 import type { WorkTask } from '../work-loop.js';
 import { scenarioRegistry } from './registry.js';
@@ -104,11 +104,7 @@ async function callAndAdvance(ctx: AppContext, secret: string, row: InstanceRow)
     const now = ctx.clock.now();
     if (!result.ok && result.retry && attempts < WEBHOOK_MAX_ATTEMPTS) {
       const wake = new Date(now.getTime() + WEBHOOK_BASE_BACKOFF_MS * 2 ** (attempts - 1));
-      await tx
-        .updateTable('scenario_instances')
-        .set({ wake_at: wake, state: JSON.stringify({ ...(cur.state as object), attempts, last_error: result.reason }), updated_at: now })
-        .where('id', '=', cur.id)
-        .execute();
+      await retryCallLater(tx, cur, wake, { ...(cur.state as object), attempts, last_error: result.reason }, now);
       return;
     }
     const answer: Answer = result.ok ? { type: 'webhook', status: result.status, body: result.body } : { type: 'failed', reason: `webhook: ${result.reason}` };
