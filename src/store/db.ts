@@ -59,27 +59,6 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   };
 }
 
-/** Distinct statements a connection keeps prepared; later ones are parsed each time. */
-const MAX_PREPARED = 500;
-
-/**
- * Makes a pooled connection prepare each distinct parameterised statement once (a named statement) and
- * only bind and execute it afterwards: the server skips parsing and, once it settles on a generic plan,
- * planning. Statements without parameters (transaction control, migrations) are sent as they are.
- */
-function preparedStatements(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const names = new Map<string, string>();
-  client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
-    if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
-      let name = names.get(text);
-      if (name === undefined && names.size < MAX_PREPARED) names.set(text, (name = `s${names.size}`));
-      if (name !== undefined) return query({ name, text, values });
-    }
-    return callback === undefined ? query(text, values) : query(text, values, callback);
-  }) as typeof client.query;
-}
-
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -88,7 +67,6 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
   // An idle client that loses its server emits here; without a handler the process would crash.
   pool.on('error', () => undefined);
-  pool.on('connect', preparedStatements);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   let listener: pg.Client | null = null;
   const handlers = new Map<string, Set<(payload: string) => void>>();
